@@ -1,0 +1,50 @@
+/*
+ * mlp.h - the multilayer perceptron: ReLU hidden layers, softmax output.
+ *
+ * Every parameter lives in one flat float buffer, layer by layer, weights
+ * (out, in) then biases (out), so optimizers are flat-vector operations.
+ * The network owns its activation workspace for up to max_batch examples;
+ * nothing is allocated after mlp_new. Not thread-safe: one network per run.
+ */
+#ifndef PLASTICITY_MLP_H
+#define PLASTICITY_MLP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plasticity/rng.h"
+
+#define MLP_MAX_LAYERS 10
+
+struct mlp;
+
+/* sizes[0] inputs, sizes[1..nlayers-1] hidden widths, sizes[nlayers] outputs. */
+struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch);
+void mlp_free(struct mlp *m);
+
+size_t mlp_nparams(const struct mlp *m);
+float *mlp_params(struct mlp *m);
+int mlp_nlayers(const struct mlp *m);
+/* Offsets into the flat buffer of layer l's weights (out, in) and biases. */
+size_t mlp_weight_offset(const struct mlp *m, int l);
+size_t mlp_bias_offset(const struct mlp *m, int l);
+int mlp_size(const struct mlp *m, int i);
+
+/* PyTorch nn.Linear default: weights and biases U(-1/sqrt(fan_in), +1/sqrt(fan_in)). */
+void mlp_init(struct mlp *m, struct rng *r);
+
+/*
+ * Mean cross-entropy of a batch x (B, sizes[0]), labels y (B), and its
+ * gradient written (not added) to grad (nparams). B <= max_batch.
+ */
+float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, float *grad);
+
+/* Forward only: the number of examples whose argmax is the label; *loss
+ * (if not NULL) gets the summed cross-entropy. B <= max_batch. */
+int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double *loss);
+
+/* Measurement over a batch that the network can be probed with again: FLOPs
+ * of one forward+backward on B examples (for GFLOP/s reports). */
+double mlp_flops_per_example(const struct mlp *m);
+
+#endif

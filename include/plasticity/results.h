@@ -1,0 +1,50 @@
+/*
+ * results.h - the table of per-task results of a grid, and its files.
+ *
+ * cells are indexed [method][run][task]. results.csv has one row per
+ * finished cell; summary.csv one row per method. Files are written to a
+ * temporary name and renamed.
+ */
+#ifndef PLASTICITY_RESULTS_H
+#define PLASTICITY_RESULTS_H
+
+#include <stdio.h>
+
+#include "plasticity/preset.h"
+#include "plasticity/train.h"
+
+struct results {
+	const struct preset *p;
+	int nmethods, runs, tasks;
+	size_t cell_size;
+	unsigned char *cells; /* nmethods * runs * tasks cells of cell_size bytes */
+	unsigned char *done;  /* 1 where a cell is filled */
+};
+
+struct method_summary {
+	int runs_done;        /* runs with every task finished */
+	int tasks_done;       /* cells filled */
+	double first, first_se; /* mean test accuracy over the first 10% of tasks */
+	double last, last_se;   /* ... the last 10% */
+	double loss, loss_se;   /* first - last: plasticity loss */
+	double mean, mean_se;   /* over all tasks */
+	double samples_per_s;   /* training throughput of one run, mean */
+	int diverged;           /* runs that diverged */
+};
+
+void results_init(struct results *res, const struct preset *p);
+void results_free(struct results *res);
+void results_put(struct results *res, int method, int run, const struct task_result *r);
+const struct task_result *results_get(const struct results *res, int method, int run,
+				      int task);
+/* Tasks counted as the first and the last 10% (at least 1). */
+int results_window(int tasks);
+void results_summarize(const struct results *res, int method, struct method_summary *s);
+
+enum pl_status results_write_csv(const struct results *res, const char *path, char **cause);
+enum pl_status results_write_summary(const struct results *res, const char *path,
+				     char **cause);
+/* The summary as an aligned table. */
+void results_print_summary(const struct results *res, FILE *fp);
+
+#endif

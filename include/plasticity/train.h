@@ -1,0 +1,58 @@
+/*
+ * train.h - one run: a network trained on its tasks in order, never reset.
+ *
+ * run_next_task is the engine's per-task step: train on the next task for
+ * the preset's epochs, then measure. Everything a task step produces is in
+ * struct task_result, so diagnostics and checkpoints can be added to it.
+ * A run is used by one thread at a time.
+ */
+#ifndef PLASTICITY_TRAIN_H
+#define PLASTICITY_TRAIN_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "plasticity/idx.h"
+#include "plasticity/preset.h"
+#include "plasticity/status.h"
+
+struct task_result {
+	int task;            /* 0-based */
+	int digit_a, digit_b;
+	double test_acc;     /* on this task's test set, right after training on it */
+	double train_loss;   /* mean mini-batch loss over the task's training */
+	double seconds;      /* wall time of training + evaluation */
+	double train_seconds;
+	double samples_per_s; /* training examples (x epochs) per second of training */
+	long long samples;
+	int diverged;        /* loss became NaN or infinite */
+	int nseen;           /* entries in acc_seen (accuracy_matrix only) */
+	float acc_seen[];    /* accuracy on tasks 0..task after this task */
+};
+
+struct run_hooks {
+	const atomic_int *stop;                     /* checked between mini-batches */
+	void (*on_batch)(void *arg, int done, int total); /* may block (pause) */
+	void *arg;
+};
+
+struct run;
+
+enum pl_status run_new(struct run **out, const struct preset *p, int method,
+		       int run_index, const struct dataset *ds, char **cause);
+void run_free(struct run *r);
+int run_tasks_total(const struct run *r);
+int run_tasks_done(const struct run *r);
+uint64_t run_seed(const struct run *r);
+/* Bytes a task_result of this preset needs (it ends in acc_seen[]). */
+size_t task_result_size(const struct preset *p);
+
+/*
+ * Train on the next task and evaluate. res must have task_result_size bytes.
+ * Returns PL_OK, or PL_ERR_INTERRUPTED when *hooks->stop became non-zero
+ * (the task is then not counted as done).
+ */
+enum pl_status run_next_task(struct run *r, struct task_result *res,
+			     const struct run_hooks *hooks);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * util.h - allocation that cannot fail, and files that are never half written.
+ *
+ * The x* allocators abort with a message on out-of-memory, so callers need no
+ * NULL checks. Aligned buffers are 64-byte aligned for SIMD and BLAS.
+ */
+#ifndef PLASTICITY_UTIL_H
+#define PLASTICITY_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "plasticity/status.h"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* 64-byte aligned, zero-filled; release with free(). */
+float *xalloc_floats(size_t count);
+
+/* Seconds on the monotonic clock. */
+double pl_now(void);
+
+/*
+ * Atomic file writes: atomic_open creates "<path>.tmp.<pid>" next to path;
+ * write to f->fp, then atomic_commit fsyncs, closes and renames it over
+ * path, or atomic_abort removes it. Either call frees the struct.
+ */
+struct atomic_file {
+	FILE *fp;
+	char *path;
+	char *tmp;
+};
+enum pl_status atomic_open(struct atomic_file *af, const char *path, char **cause);
+enum pl_status atomic_commit(struct atomic_file *af, char **cause);
+void atomic_abort(struct atomic_file *af);
+
+/* mkdir -p; fails with PL_ERR_CANTCREAT naming the path. */
+enum pl_status mkdir_p(const char *path, char **cause);
+
+#endif
