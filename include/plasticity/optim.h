@@ -36,9 +36,9 @@ struct optim {
 	struct method cfg;
 	size_t n;
 	float *grad;  /* (n) first gradient */
-	float *grad2; /* (n) second gradient (SAM, GNP) */
+	float *grad2; /* (n) second gradient (GNP) */
 	float *save;  /* (n) weights before a perturbation */
-	float *dir;   /* (n) direction handed to the base update */
+	float *dir;   /* (n) direction handed to the base update (SGD: grad) */
 	float *vel;   /* (n) momentum buffer, NULL without momentum */
 };
 

@@ -44,6 +44,9 @@ void results_summarize(const struct results *res, int method, struct method_summ
 enum pl_status results_write_csv(const struct results *res, const char *path, char **cause);
 enum pl_status results_write_summary(const struct results *res, const char *path,
 				     char **cause);
+/* accuracy_matrix.csv: accuracy on every task seen so far after each task. */
+enum pl_status results_write_matrix(const struct results *res, const char *path,
+				    char **cause);
 /* The summary as an aligned table. */
 void results_print_summary(const struct results *res, FILE *fp);
 

@@ -1,0 +1,32 @@
+/*
+ * cli.h - the command line's pieces: options shared by the subcommands.
+ */
+#ifndef PLASTICITY_CLI_H
+#define PLASTICITY_CLI_H
+
+#include "plasticity/preset.h"
+
+struct cli_opts {
+	const char *out;      /* --out */
+	const char *data_dir; /* --data-dir */
+	int jobs;             /* --jobs, 0 = number of cores */
+	int quiet;            /* --quiet */
+	int force;            /* --force */
+	int print_config;     /* --print-config */
+};
+
+/* Find a preset by path or by name (experiments/, user and installed presets);
+ * returns a new string, or NULL with the places looked at in *cause. */
+char *cli_find_preset(const char *arg, char **cause);
+
+/* Load the preset and apply KEY=VALUE overrides; prints the error, returns the
+ * exit status (0 on success). */
+int cli_load_preset(struct preset *p, const char *arg, char **overrides, int noverrides);
+
+/* plasticity run: returns the exit status. */
+int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
+	    int noverrides);
+/* plasticity --info: returns the exit status. */
+int cli_info(const struct cli_opts *o, const char *preset_arg);
+
+#endif

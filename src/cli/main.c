@@ -1,0 +1,134 @@
+/*
+ * main.c - the command line: global options, subcommands, exit codes.
+ *
+ *   plasticity run PRESET [KEY=VALUE ...] [--out DIR] [--jobs N] [--quiet]
+ *   plasticity --info [PRESET]
+ * Exit codes follow sysexits(3): 64 usage, 65 data, 66 no input, 73 cannot
+ * create, 74 I/O, 78 configuration; 1 when some runs diverged; 130 on Ctrl-C.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "cli/cli.h"
+#include "plasticity/preset.h"
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
+	      "       plasticity --info [PRESET]\n"
+	      "       plasticity --help | --version\n"
+	      "\n"
+	      "Train a multilayer perceptron on a sequence of tasks (permuted MNIST or\n"
+	      "digit pairs) with SGD, SAM and GNP, and measure plasticity: test accuracy\n"
+	      "on each task right after training on it.\n"
+	      "\n"
+	      "PRESET is a YAML file or the name of a shipped or saved preset (quick,\n"
+	      "paper-domain, paper-class). KEY=VALUE overrides a preset key: tasks=5,\n"
+	      "hidden=[100,100], methods.0.lr=0.1 (method 0), methods.lr=0.1 (all).\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o, --out DIR        run directory (default runs/NAME-YYYYmmdd-HHMMSS)\n"
+	      "  -j, --jobs N         runs trained in parallel (default: number of cores)\n"
+	      "  -d, --data-dir DIR   where the IDX files are (see --info)\n"
+	      "  -q, --quiet          no progress output\n"
+	      "  -f, --force          write into an existing, non-empty run directory\n"
+	      "  -p, --print-config   print the resolved preset as YAML and exit\n"
+	      "  -i, --info           print versions and every place data is looked for\n"
+	      "  -h, --help           this help, with every preset key\n"
+	      "  -V, --version        version\n"
+	      "\n"
+	      "Optimizers (g = gradient of the mini-batch loss L at w):\n"
+	      "  sgd  w -= lr g\n"
+	      "  sam  e = rho g/||g||;  w -= lr grad L(w + e)            (Foret et al. 2021)\n"
+	      "  gnp  objective L + lambda ||grad L||, finite-difference form:\n"
+	      "       g2 = grad L(w + r g/||g||);  w -= lr ((1 - lambda/r) g + (lambda/r) g2)\n"
+	      "                                                          (Zhao et al. 2022)\n"
+	      "  momentum and weight_decay apply to every optimizer's step.\n"
+	      "\n"
+	      "Preset keys:\n",
+	      fp);
+	preset_schema_print(fp, 0);
+	fputs("\nReport bugs and read more: man plasticity\n", fp);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "print-config", no_argument, NULL, 'p' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "schema-roff", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_opts o = { 0 };
+	int c, info = 0;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "o:j:d:qfpihV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'j':
+			o.jobs = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || o.jobs < 1 || o.jobs > 1024) {
+				fprintf(stderr, "plasticity: --jobs: expected 1..1024, got '%s'\n",
+					optarg);
+				return 64;
+			}
+			break;
+		case 'd':
+			o.data_dir = optarg;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'p':
+			o.print_config = 1;
+			break;
+		case 'i':
+			info = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("plasticity %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'S':
+			preset_schema_print(stdout, 1);
+			return 0;
+		default:
+			fputs("Try 'plasticity --help'.\n", stderr);
+			return 64;
+		}
+	}
+	if (info)
+		return cli_info(&o, optind < argc ? argv[optind] : NULL);
+	if (optind >= argc) {
+		usage(stderr);
+		return 64;
+	}
+	if (strcmp(argv[optind], "run") == 0) {
+		if (optind + 1 >= argc) {
+			fputs("plasticity: run: missing PRESET\nTry 'plasticity --help'.\n", stderr);
+			return 64;
+		}
+		return cli_run(&o, argv[optind + 1], argv + optind + 2, argc - optind - 2);
+	}
+	fprintf(stderr, "plasticity: unknown command '%s'\nTry 'plasticity --help'.\n",
+		argv[optind]);
+	return 64;
+}

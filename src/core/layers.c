@@ -1,0 +1,84 @@
+/*
+ * layers.c - linear, ReLU and softmax cross-entropy, forward and backward.
+ *
+ * The GEMMs go through blas.h. Bias is folded into the forward GEMM by
+ * filling the output with it first (beta = 1), so the output is touched once.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "plasticity/blas.h"
+#include "plasticity/layers.h"
+
+void linear_forward(float *out, const float *in, const float *w, const float *b, int B,
+		    int nin, int nout)
+{
+	for (int i = 0; i < B; i++)
+		memcpy(out + (size_t)i * nout, b, (size_t)nout * sizeof(float));
+	gemm(0, 1, B, nout, nin, 1.0f, in, nin, w, nin, 1.0f, out, nout);
+}
+
+void linear_backward(float *din, float *dw, float *db, const float *dout,
+		     const float *in, const float *w, int B, int nin, int nout)
+{
+	gemm(1, 0, nout, nin, B, 1.0f, dout, nout, in, nin, 1.0f, dw, nin);
+	for (int i = 0; i < B; i++) {
+		const float *row = dout + (size_t)i * nout;
+
+		for (int j = 0; j < nout; j++)
+			db[j] += row[j];
+	}
+	if (din != NULL)
+		gemm(0, 0, B, nin, nout, 1.0f, dout, nout, w, nin, 0.0f, din, nin);
+}
+
+void relu_forward(float *x, int n)
+{
+	for (int i = 0; i < n; i++)
+		x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void relu_backward(float *d, const float *y, int n)
+{
+	for (int i = 0; i < n; i++)
+		d[i] = y[i] > 0.0f ? d[i] : 0.0f;
+}
+
+float softmax_xent_forward(float *probs, const float *logits, const uint8_t *y, int B,
+			   int C)
+{
+	double loss = 0.0;
+
+	for (int i = 0; i < B; i++) {
+		const float *z = logits + (size_t)i * C;
+		float *p = probs + (size_t)i * C;
+		float max = z[0], sum = 0.0f;
+
+		for (int j = 1; j < C; j++)
+			max = z[j] > max ? z[j] : max;
+		for (int j = 0; j < C; j++) {
+			p[j] = expf(z[j] - max);
+			sum += p[j];
+		}
+		for (int j = 0; j < C; j++)
+			p[j] /= sum;
+		/* log-sum-exp form: exact even when p[y] underflows to 0. */
+		loss += (double)(logf(sum) + max - z[y[i]]);
+	}
+	return (float)(loss / B);
+}
+
+void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *y, int B,
+			   int C)
+{
+	float inv = 1.0f / (float)B;
+
+	for (int i = 0; i < B; i++) {
+		const float *p = probs + (size_t)i * C;
+		float *d = dlogits + (size_t)i * C;
+
+		for (int j = 0; j < C; j++)
+			d[j] = p[j] * inv;
+		d[y[i]] -= inv;
+	}
+}

@@ -1,0 +1,180 @@
+/*
+ * mlp.c - a multilayer perceptron on one flat parameter buffer.
+ *
+ * Layout of params: for each layer l, weights (out, in) then biases (out).
+ * Activations of every layer are kept from the forward pass for the backward
+ * pass; all buffers are allocated once in mlp_new for max_batch examples.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plasticity/layers.h"
+#include "plasticity/mlp.h"
+#include "plasticity/util.h"
+
+struct mlp {
+	int nlayers; /* linear layers */
+	int sizes[MLP_MAX_LAYERS + 1];
+	int max_batch;
+	size_t nparams;
+	size_t woff[MLP_MAX_LAYERS], boff[MLP_MAX_LAYERS];
+	float *params;                 /* (nparams) */
+	float *act[MLP_MAX_LAYERS + 1]; /* act[l] (max_batch, sizes[l]), l >= 1 */
+	float *probs;                  /* (max_batch, outputs) */
+	float *delta[2];               /* (max_batch, widest) ping-pong gradients */
+};
+
+struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
+{
+	struct mlp *m = xcalloc(1, sizeof(*m));
+	size_t off = 0;
+	int widest = 0;
+
+	m->nlayers = nlayers;
+	m->max_batch = max_batch;
+	for (int i = 0; i <= nlayers; i++) {
+		m->sizes[i] = sizes[i];
+		widest = sizes[i] > widest ? sizes[i] : widest;
+	}
+	for (int l = 0; l < nlayers; l++) {
+		/* Keep every block 16-float aligned so each starts on a cache line. */
+		m->woff[l] = off;
+		off += ((size_t)sizes[l] * sizes[l + 1] + 15) & ~(size_t)15;
+		m->boff[l] = off;
+		off += ((size_t)sizes[l + 1] + 15) & ~(size_t)15;
+	}
+	m->nparams = off;
+	m->params = xalloc_floats(off);
+	for (int l = 1; l <= nlayers; l++)
+		m->act[l] = xalloc_floats((size_t)max_batch * sizes[l]);
+	m->probs = xalloc_floats((size_t)max_batch * sizes[nlayers]);
+	m->delta[0] = xalloc_floats((size_t)max_batch * widest);
+	m->delta[1] = xalloc_floats((size_t)max_batch * widest);
+	return m;
+}
+
+void mlp_free(struct mlp *m)
+{
+	if (m == NULL)
+		return;
+	free(m->params);
+	for (int l = 1; l <= m->nlayers; l++)
+		free(m->act[l]);
+	free(m->probs);
+	free(m->delta[0]);
+	free(m->delta[1]);
+	free(m);
+}
+
+size_t mlp_nparams(const struct mlp *m)
+{
+	return m->nparams;
+}
+
+float *mlp_params(struct mlp *m)
+{
+	return m->params;
+}
+
+int mlp_nlayers(const struct mlp *m)
+{
+	return m->nlayers;
+}
+
+size_t mlp_weight_offset(const struct mlp *m, int l)
+{
+	return m->woff[l];
+}
+
+size_t mlp_bias_offset(const struct mlp *m, int l)
+{
+	return m->boff[l];
+}
+
+int mlp_size(const struct mlp *m, int i)
+{
+	return m->sizes[i];
+}
+
+void mlp_init(struct mlp *m, struct rng *r)
+{
+	/* Padding between blocks stays zero, so it never moves. */
+	memset(m->params, 0, m->nparams * sizeof(float));
+	for (int l = 0; l < m->nlayers; l++) {
+		float bound = 1.0f / sqrtf((float)m->sizes[l]);
+		size_t nw = (size_t)m->sizes[l] * m->sizes[l + 1];
+		float *w = m->params + m->woff[l], *b = m->params + m->boff[l];
+
+		for (size_t i = 0; i < nw; i++)
+			w[i] = (2.0f * rng_uniform(r) - 1.0f) * bound;
+		for (int i = 0; i < m->sizes[l + 1]; i++)
+			b[i] = (2.0f * rng_uniform(r) - 1.0f) * bound;
+	}
+}
+
+/* Forward pass of x (B, sizes[0]); leaves logits in act[nlayers]. */
+static void mlp_forward(struct mlp *m, const float *x, int B)
+{
+	const float *in = x;
+
+	for (int l = 0; l < m->nlayers; l++) {
+		float *out = m->act[l + 1];
+
+		linear_forward(out, in, m->params + m->woff[l], m->params + m->boff[l], B,
+			       m->sizes[l], m->sizes[l + 1]);
+		if (l + 1 < m->nlayers)
+			relu_forward(out, B * m->sizes[l + 1]);
+		in = out;
+	}
+}
+
+float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, float *grad)
+{
+	int L = m->nlayers, C = m->sizes[L];
+	float loss, *d = m->delta[0];
+
+	mlp_forward(m, x, B);
+	loss = softmax_xent_forward(m->probs, m->act[L], y, B, C);
+	softmax_xent_backward(d, m->probs, y, B, C);
+	memset(grad, 0, m->nparams * sizeof(float));
+	for (int l = L - 1; l >= 0; l--) {
+		const float *in = l > 0 ? m->act[l] : x;
+		float *din = l > 0 ? m->delta[(L - l) & 1] : NULL;
+
+		linear_backward(din, grad + m->woff[l], grad + m->boff[l], d, in,
+				m->params + m->woff[l], B, m->sizes[l], m->sizes[l + 1]);
+		if (din != NULL)
+			relu_backward(din, m->act[l], B * m->sizes[l]);
+		d = din;
+	}
+	return loss;
+}
+
+int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double *loss)
+{
+	int L = m->nlayers, C = m->sizes[L], correct = 0;
+
+	mlp_forward(m, x, B);
+	if (loss != NULL)
+		*loss += (double)softmax_xent_forward(m->probs, m->act[L], y, B, C) * B;
+	for (int i = 0; i < B; i++) {
+		const float *z = m->act[L] + (size_t)i * C;
+		int best = 0;
+
+		for (int j = 1; j < C; j++)
+			best = z[j] > z[best] ? j : best;
+		correct += best == y[i];
+	}
+	return correct;
+}
+
+double mlp_flops_per_example(const struct mlp *m)
+{
+	double f = 0.0;
+
+	/* forward 2·in·out; backward 2·in·out for dW and, past layer 0, 2·in·out for din */
+	for (int l = 0; l < m->nlayers; l++)
+		f += (l > 0 ? 6.0 : 4.0) * m->sizes[l] * m->sizes[l + 1];
+	return f;
+}

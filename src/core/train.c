@@ -1,0 +1,189 @@
+/*
+ * train.c - one run: its network, optimizer and task stream, trained task
+ * by task.
+ *
+ * Run i of a preset uses seed = preset seed + i for everything random
+ * (initial weights, permutations, batch order), and no randomness depends on
+ * the optimizer, so run i of every method sees the same data in the same
+ * order: methods differ only by how they step.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plasticity/mlp.h"
+#include "plasticity/optim.h"
+#include "plasticity/rng.h"
+#include "plasticity/task.h"
+#include "plasticity/train.h"
+#include "plasticity/util.h"
+
+/* Examples evaluated per forward pass; large enough to keep GEMMs efficient. */
+#define EVAL_CHUNK 500
+
+struct run {
+	const struct preset *p;
+	const struct method *method;
+	const struct dataset *ds;
+	uint64_t seed;
+	int done;
+	int chunk;          /* rows of x and y */
+	struct mlp *mlp;
+	struct optim *optim;
+	struct task_stream *tasks;
+	uint32_t *order;    /* (ds->train.n) this epoch's example order */
+	float *x;           /* (chunk, IDX_PIXELS) mini-batch */
+	uint8_t *y;         /* (chunk) */
+};
+
+enum pl_status run_new(struct run **out, const struct preset *p, int method,
+		       int run_index, const struct dataset *ds, char **cause)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	int sizes[MLP_MAX_LAYERS + 1], n = 0;
+	enum pl_status st;
+	struct rng rng;
+
+	r->p = p;
+	r->method = &p->methods[method];
+	r->ds = ds;
+	r->seed = p->seed + (uint64_t)run_index;
+	st = task_stream_new(&r->tasks, p, ds, r->seed, cause);
+	if (st != PL_OK) {
+		free(r);
+		return st;
+	}
+	sizes[n++] = IDX_PIXELS;
+	for (int i = 0; i < p->nhidden; i++)
+		sizes[n++] = p->hidden[i];
+	sizes[n] = task_stream_classes(r->tasks);
+	r->chunk = p->batch_size > EVAL_CHUNK ? p->batch_size : EVAL_CHUNK;
+	r->mlp = mlp_new(n, sizes, r->chunk);
+	rng_seed(&rng, r->seed, RNG_STREAM_INIT, 0);
+	mlp_init(r->mlp, &rng);
+	r->optim = optim_new(r->method, mlp_nparams(r->mlp));
+	r->order = xmalloc((size_t)ds->train.n * sizeof(uint32_t));
+	r->x = xalloc_floats((size_t)r->chunk * IDX_PIXELS);
+	r->y = xmalloc((size_t)r->chunk);
+	*out = r;
+	return PL_OK;
+}
+
+void run_free(struct run *r)
+{
+	if (r == NULL)
+		return;
+	mlp_free(r->mlp);
+	optim_free(r->optim);
+	task_stream_free(r->tasks);
+	free(r->order);
+	free(r->x);
+	free(r->y);
+	free(r);
+}
+
+int run_tasks_total(const struct run *r)
+{
+	return task_stream_count(r->tasks);
+}
+
+int run_tasks_done(const struct run *r)
+{
+	return r->done;
+}
+
+uint64_t run_seed(const struct run *r)
+{
+	return r->seed;
+}
+
+size_t task_result_size(const struct preset *p)
+{
+	return sizeof(struct task_result) +
+	       (p->accuracy_matrix ? (size_t)p->tasks * sizeof(float) : 0);
+}
+
+/* Test accuracy of the current network on task (its whole test set). */
+static double run_test(struct run *r, const struct task *task)
+{
+	long correct = 0;
+
+	for (uint32_t i = 0; i < task->ntest; i += (uint32_t)r->chunk) {
+		int B = (int)(task->ntest - i < (uint32_t)r->chunk ? task->ntest - i
+								   : (uint32_t)r->chunk);
+
+		task_gather(task, &r->ds->test, task->test + i, B, r->x, r->y);
+		correct += mlp_evaluate(r->mlp, r->x, r->y, B, NULL);
+	}
+	return task->ntest ? (double)correct / task->ntest : 0.0;
+}
+
+/* One pass over the task's training set in the order drawn for this epoch. */
+static enum pl_status run_epoch(struct run *r, const struct task *task, int epoch,
+				const struct run_hooks *hooks, double *loss_sum,
+				long *batches, int *diverged)
+{
+	int bs = r->p->batch_size;
+	int nb = (int)((task->ntrain + (uint32_t)bs - 1) / (uint32_t)bs);
+	struct rng rng;
+
+	memcpy(r->order, task->train, task->ntrain * sizeof(uint32_t));
+	rng_seed(&rng, r->seed, RNG_STREAM_ORDER, ((uint64_t)task->index << 20) | (uint64_t)epoch);
+	rng_shuffle_u32(&rng, r->order, task->ntrain);
+	for (int b = 0; b < nb; b++) {
+		uint32_t start = (uint32_t)b * (uint32_t)bs;
+		int B = (int)(task->ntrain - start < (uint32_t)bs ? task->ntrain - start
+								  : (uint32_t)bs);
+		float loss;
+
+		if (hooks && hooks->stop && atomic_load(hooks->stop))
+			return PL_ERR_INTERRUPTED;
+		task_gather(task, &r->ds->train, r->order + start, B, r->x, r->y);
+		loss = optim_step(r->optim, r->mlp, r->x, r->y, B);
+		if (!isfinite(loss)) {
+			*diverged = 1;
+			return PL_OK;
+		}
+		*loss_sum += loss;
+		++*batches;
+		if (hooks && hooks->on_batch)
+			hooks->on_batch(hooks->arg, epoch * nb + b + 1, r->p->epochs * nb);
+	}
+	return PL_OK;
+}
+
+enum pl_status run_next_task(struct run *r, struct task_result *res,
+			     const struct run_hooks *hooks)
+{
+	const struct task *task = task_stream_get(r->tasks, r->done);
+	double t0 = pl_now(), t1, loss_sum = 0.0;
+	long batches = 0;
+	int diverged = 0;
+
+	memset(res, 0, task_result_size(r->p));
+	res->task = r->done;
+	res->digit_a = task->digit_a;
+	res->digit_b = task->digit_b;
+	for (int e = 0; e < r->p->epochs && !diverged; e++) {
+		enum pl_status st = run_epoch(r, task, e, hooks, &loss_sum, &batches, &diverged);
+
+		if (st != PL_OK)
+			return st;
+	}
+	t1 = pl_now();
+	res->samples = (long long)task->ntrain * r->p->epochs;
+	res->train_seconds = t1 - t0;
+	res->samples_per_s = res->train_seconds > 0 ? res->samples / res->train_seconds : 0;
+	res->diverged = diverged;
+	res->train_loss = diverged ? NAN : loss_sum / (batches ? batches : 1);
+	res->test_acc = diverged ? NAN : run_test(r, task);
+	if (r->p->accuracy_matrix && !diverged) {
+		for (int j = 0; j < r->done; j++)
+			res->acc_seen[j] = (float)run_test(r, task_stream_get(r->tasks, j));
+		res->acc_seen[r->done] = (float)res->test_acc;
+		res->nseen = r->done + 1;
+	}
+	res->seconds = pl_now() - t0;
+	r->done++;
+	return PL_OK;
+}

@@ -1,0 +1,278 @@
+/*
+ * grid.c - the worker pool that trains every (method, run) of a preset.
+ *
+ * Items are numbered run-major (all methods of run 0, then run 1, ...) so
+ * methods progress side by side. Each worker owns its run entirely; shared
+ * state is the item counter, the event queue, the slots and the pause flag,
+ * all under one mutex. Events wake the consumer through a non-blocking pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plasticity/blas.h"
+#include "plasticity/grid.h"
+#include "plasticity/util.h"
+
+struct event_node {
+	struct grid_event ev;
+	struct event_node *next;
+};
+
+struct grid {
+	const struct preset *p;
+	const struct dataset *ds;
+	int jobs, items, next_item, live;
+	pthread_t *threads;
+	pthread_mutex_t mu;
+	pthread_cond_t resume;
+	atomic_int stop;
+	int paused, started;
+	struct event_node *head, *tail;
+	int wake[2];
+	struct grid_slot *slots;
+};
+
+struct worker {
+	struct grid *g;
+	int id;
+};
+
+static void grid_post(struct grid *g, const struct grid_event *ev)
+{
+	struct event_node *n = xmalloc(sizeof(*n));
+	char byte = 1;
+
+	n->ev = *ev;
+	n->next = NULL;
+	pthread_mutex_lock(&g->mu);
+	if (g->tail)
+		g->tail->next = n;
+	else
+		g->head = n;
+	g->tail = n;
+	pthread_mutex_unlock(&g->mu);
+	/* A full pipe already means "wake up"; nothing is lost by EAGAIN. */
+	if (write(g->wake[1], &byte, 1) < 0 && errno != EAGAIN)
+		abort();
+}
+
+static void on_batch(void *arg, int done, int total)
+{
+	struct worker *w = arg;
+	struct grid *g = w->g;
+
+	pthread_mutex_lock(&g->mu);
+	g->slots[w->id].batch = done;
+	g->slots[w->id].nbatches = total;
+	while (g->paused && !atomic_load(&g->stop))
+		pthread_cond_wait(&g->resume, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void set_slot(struct grid *g, int id, int busy, int method, int run, int task)
+{
+	pthread_mutex_lock(&g->mu);
+	g->slots[id] = (struct grid_slot){ busy, method, run, task, 0, 0 };
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Train one (method, run) to the end, posting an event per task. */
+static void worker_run(struct worker *w, int method, int run_index)
+{
+	struct grid *g = w->g;
+	struct run_hooks hooks = { &g->stop, on_batch, w };
+	struct grid_event ev = { .method = method, .run = run_index };
+	struct run *r = NULL;
+	char *cause = NULL;
+
+	if (run_new(&r, g->p, method, run_index, g->ds, &cause) != PL_OK) {
+		ev.type = GRID_EV_ERROR;
+		ev.message = cause;
+		grid_post(g, &ev);
+		atomic_store(&g->stop, 1);
+		return;
+	}
+	while (run_tasks_done(r) < run_tasks_total(r)) {
+		struct task_result *res = xmalloc(task_result_size(g->p));
+
+		set_slot(g, w->id, 1, method, run_index, run_tasks_done(r));
+		if (run_next_task(r, res, &hooks) != PL_OK) {
+			free(res);
+			break;
+		}
+		ev.type = GRID_EV_TASK;
+		ev.result = res;
+		grid_post(g, &ev);
+		if (res->diverged)
+			break;
+	}
+	if (!atomic_load(&g->stop)) {
+		ev.type = GRID_EV_RUN_DONE;
+		ev.result = NULL;
+		grid_post(g, &ev);
+	}
+	run_free(r);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct grid *g = w->g;
+	int last;
+
+	for (;;) {
+		int item;
+
+		pthread_mutex_lock(&g->mu);
+		item = atomic_load(&g->stop) || g->next_item >= g->items ? -1 : g->next_item++;
+		pthread_mutex_unlock(&g->mu);
+		if (item < 0)
+			break;
+		worker_run(w, item % g->p->nmethods, item / g->p->nmethods);
+	}
+	set_slot(g, w->id, 0, 0, 0, 0);
+	pthread_mutex_lock(&g->mu);
+	last = --g->live == 0;
+	pthread_mutex_unlock(&g->mu);
+	if (last)
+		grid_post(g, &(struct grid_event){ .type = GRID_EV_ALL_DONE });
+	free(w);
+	return NULL;
+}
+
+struct grid *grid_new(const struct preset *p, const struct dataset *ds, int jobs)
+{
+	struct grid *g = xcalloc(1, sizeof(*g));
+
+	g->p = p;
+	g->ds = ds;
+	g->items = p->nmethods * p->runs;
+	g->jobs = jobs < 1 ? 1 : jobs > g->items ? g->items : jobs;
+	g->threads = xcalloc((size_t)g->jobs, sizeof(pthread_t));
+	g->slots = xcalloc((size_t)g->jobs, sizeof(struct grid_slot));
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->resume, NULL);
+	atomic_init(&g->stop, 0);
+	if (pipe(g->wake) != 0)
+		abort();
+	for (int i = 0; i < 2; i++) {
+		fcntl(g->wake[i], F_SETFL, fcntl(g->wake[i], F_GETFL) | O_NONBLOCK);
+		fcntl(g->wake[i], F_SETFD, FD_CLOEXEC);
+	}
+	return g;
+}
+
+void grid_start(struct grid *g)
+{
+	blas_init();
+	g->live = g->jobs;
+	g->started = 1;
+	for (int i = 0; i < g->jobs; i++) {
+		struct worker *w = xmalloc(sizeof(*w));
+
+		w->g = g;
+		w->id = i;
+		if (pthread_create(&g->threads[i], NULL, worker_main, w) != 0)
+			abort();
+	}
+}
+
+void grid_stop(struct grid *g)
+{
+	atomic_store(&g->stop, 1);
+	pthread_mutex_lock(&g->mu);
+	pthread_cond_broadcast(&g->resume);
+	pthread_mutex_unlock(&g->mu);
+}
+
+void grid_pause(struct grid *g, int paused)
+{
+	pthread_mutex_lock(&g->mu);
+	g->paused = paused;
+	if (!paused)
+		pthread_cond_broadcast(&g->resume);
+	pthread_mutex_unlock(&g->mu);
+}
+
+int grid_paused(struct grid *g)
+{
+	int paused;
+
+	pthread_mutex_lock(&g->mu);
+	paused = g->paused;
+	pthread_mutex_unlock(&g->mu);
+	return paused;
+}
+
+int grid_wake_fd(const struct grid *g)
+{
+	return g->wake[0];
+}
+
+int grid_next_event(struct grid *g, struct grid_event *ev)
+{
+	struct event_node *n;
+	char buf[64];
+
+	pthread_mutex_lock(&g->mu);
+	n = g->head;
+	if (n != NULL) {
+		g->head = n->next;
+		if (g->head == NULL)
+			g->tail = NULL;
+	} else {
+		/* Drain the pipe only when the queue is empty, under the lock, so a
+		 * byte written after this is never swallowed with no event behind it. */
+		while (read(g->wake[0], buf, sizeof(buf)) > 0)
+			;
+	}
+	pthread_mutex_unlock(&g->mu);
+	if (n == NULL)
+		return 0;
+	*ev = n->ev;
+	free(n);
+	return 1;
+}
+
+int grid_slots(struct grid *g, struct grid_slot *slots, int n)
+{
+	pthread_mutex_lock(&g->mu);
+	for (int i = 0; i < g->jobs && i < n; i++)
+		slots[i] = g->slots[i];
+	pthread_mutex_unlock(&g->mu);
+	return g->jobs;
+}
+
+void grid_join(struct grid *g)
+{
+	if (!g->started)
+		return;
+	for (int i = 0; i < g->jobs; i++)
+		pthread_join(g->threads[i], NULL);
+	g->started = 0;
+}
+
+void grid_free(struct grid *g)
+{
+	struct grid_event ev;
+
+	if (g == NULL)
+		return;
+	grid_stop(g);
+	grid_join(g);
+	while (grid_next_event(g, &ev)) {
+		free(ev.result);
+		free(ev.message);
+	}
+	close(g->wake[0]);
+	close(g->wake[1]);
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->resume);
+	free(g->threads);
+	free(g->slots);
+	free(g);
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The command line: help, version, options, exit codes, --print-config,
+# overrides, --info, and data and output errors. TAP output.
+set -u
+. "${SRCDIR:-.}/tests/tap.sh"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+P=$PLASTICITY
+quick="$SRCDIR/experiments/quick.yaml"
+
+"$P" --help >"$tmp/help" 2>&1
+is "$?" 0 "--help exits 0"
+ok_if "grep -q '^Usage: plasticity run PRESET' '$tmp/help'" "--help shows usage"
+ok_if "grep -q 'lambda' '$tmp/help' && grep -q 'batch_size' '$tmp/help'" "--help lists the preset keys"
+ok_if "grep -q 'gnp  objective L + lambda ||grad L||' '$tmp/help'" "--help states the GNP formula"
+is "$("$P" --version)" "plasticity $("$P" --version | cut -d' ' -f2)" "--version prints the version"
+"$P" --bogus >/dev/null 2>"$tmp/err"
+is "$?" 64 "an unknown option exits 64"
+"$P" run "$quick" --jobs 0 >/dev/null 2>"$tmp/err"
+is "$?" 64 "--jobs 0 exits 64"
+is "$(cat "$tmp/err")" "plasticity: --jobs: expected 1..1024, got '0'" "... naming the value"
+"$P" frobnicate >/dev/null 2>"$tmp/err"
+is "$?" 64 "an unknown command exits 64"
+"$P" >/dev/null 2>&1
+is "$?" 64 "no command exits 64 with usage"
+"$P" run "$tmp/none.yaml" >/dev/null 2>"$tmp/err"
+is "$?" 66 "a missing preset file exits 66"
+is "$(cat "$tmp/err")" "plasticity: $tmp/none.yaml: no such preset file" "... naming the file"
+
+"$P" run "$quick" --print-config >"$tmp/q1.yaml"
+is "$?" 0 "--print-config exits 0"
+"$P" run "$tmp/q1.yaml" --print-config >"$tmp/q2.yaml"
+is "$(md5sum <"$tmp/q2.yaml")" "$(md5sum <"$tmp/q1.yaml")" "--print-config output loads back to the same preset"
+"$P" run "$quick" tasks=7 'hidden=[50,40]' methods.0.lr=0.2 --print-config >"$tmp/o.yaml"
+ok_if "grep -q '^tasks: 7$' '$tmp/o.yaml' && grep -q 'hidden: \[50, 40\]' '$tmp/o.yaml'" "KEY=VALUE overrides top-level keys"
+ok_if "grep -q 'lr: 0.2$' '$tmp/o.yaml'" "methods.0.lr=0.2 overrides method 0"
+"$P" run "$quick" tasks=abc --print-config >/dev/null 2>"$tmp/err"
+is "$?" 78 "a bad override exits 78"
+(cd "$SRCDIR" && "$P" run quick --print-config) >"$tmp/byname.yaml"
+is "$(md5sum <"$tmp/byname.yaml")" "$(md5sum <"$tmp/q1.yaml")" "a shipped preset is found by name"
+
+PLASTICITY_DATA="$tmp/nodata" XDG_DATA_HOME="$tmp/xdg" "$P" --info >"$tmp/info"
+is "$?" 0 "--info exits 0"
+ok_if "grep -q 'PLASTICITY_DATA *$tmp/nodata' '$tmp/info' && grep -q 'XDG_DATA_HOME *$tmp/xdg/plasticity/mnist' '$tmp/info'" \
+	"--info lists every place it looks"
+PLASTICITY_DATA="$tmp/nodata" XDG_DATA_HOME="$tmp/xdg" HOME="$tmp" "$P" run "$quick" --data-dir "$tmp/nodata" --out "$tmp/r" >/dev/null 2>"$tmp/err"
+st=$?
+if [ -d /usr/local/share/plasticity/data/mnist ]; then
+	tap_result 0 "no data: skipped, an installed copy exists # SKIP"
+else
+	is "$st" 66 "no data exits 66"
+fi
+
+"$GEN_IDX" "$tmp/data" --train 100 --test 50 >/dev/null
+touch "$tmp/file"
+"$P" run "$quick" tasks=1 runs=1 --data-dir "$tmp/data" --out "$tmp/file/run" >/dev/null 2>"$tmp/err"
+is "$?" 73 "an output folder that cannot be created exits 73"
+ok_if "grep -q '^plasticity: $tmp/file/run: cannot create directory' '$tmp/err' || grep -q '^plasticity: $tmp/file: ' '$tmp/err'" \
+	"... naming the folder ($(cat "$tmp/err"))"
+cp "$tmp/data/train-labels-idx1-ubyte" "$tmp/labels.bak"
+head -c 100 "$tmp/labels.bak" >"$tmp/data/train-labels-idx1-ubyte"
+"$P" run "$quick" tasks=1 runs=1 --data-dir "$tmp/data" --out "$tmp/r2" >/dev/null 2>"$tmp/err"
+is "$?" 65 "a truncated IDX file exits 65"
+ok_if "grep -q '^plasticity: $tmp/data/train-labels-idx1-ubyte: ' '$tmp/err' && [ \$(wc -l <'$tmp/err') -eq 1 ]" \
+	"... with one line naming the file"
+ok_if "[ ! -e '$tmp/r2' ]" "... and no run directory is created"
+
+done_testing

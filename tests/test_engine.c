@@ -1,0 +1,257 @@
+/*
+ * test_engine.c - task streams, matched seeds, determinism of runs and of
+ * the grid whatever the number of workers, on a small generated dataset.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plasticity/grid.h"
+#include "plasticity/rng.h"
+#include "plasticity/task.h"
+#include "plasticity/train.h"
+#include "plasticity/util.h"
+#include "tap.h"
+
+/* Class c: a fixed random prototype per class plus noise. */
+static void make_split(struct idx_split *s, uint32_t n, uint64_t seed)
+{
+	uint8_t proto[IDX_CLASSES][IDX_PIXELS];
+	struct rng r;
+
+	rng_seed(&r, 99, 0, 0);
+	for (int c = 0; c < IDX_CLASSES; c++)
+		for (int j = 0; j < IDX_PIXELS; j++)
+			proto[c][j] = rng_below(&r, 4) == 0 ? 200 : 0;
+	rng_seed(&r, seed, 0, 0);
+	s->n = n;
+	s->pixels = xmalloc((size_t)n * IDX_PIXELS);
+	s->labels = xmalloc(n);
+	for (uint32_t i = 0; i < n; i++) {
+		s->labels[i] = (uint8_t)(i % IDX_CLASSES);
+		for (int j = 0; j < IDX_PIXELS; j++)
+			s->pixels[(size_t)i * IDX_PIXELS + j] =
+				(uint8_t)(proto[s->labels[i]][j] + rng_below(&r, 56));
+	}
+}
+
+static struct preset small_preset(void)
+{
+	struct preset p;
+
+	preset_defaults(&p);
+	p.tasks = 3;
+	p.hidden[0] = 32;
+	p.hidden[1] = 16;
+	p.nhidden = 2;
+	p.batch_size = 16;
+	p.runs = 2;
+	p.seed = 5;
+	p.nmethods = 2;
+	method_defaults(&p.methods[0], OPTIM_SGD);
+	method_defaults(&p.methods[1], OPTIM_SAM);
+	p.methods[0].lr = p.methods[1].lr = 0.1;
+	return p;
+}
+
+static void test_streams(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	struct task_stream *a, *b;
+	const struct task *t;
+	uint16_t perm0[IDX_PIXELS];
+	int seen[IDX_PIXELS] = { 0 }, is_perm = 1, labels_ok = 1;
+
+	ok(task_stream_new(&a, &p, ds, 1, NULL) == PL_OK, "domain stream builds");
+	t = task_stream_get(a, 0);
+	memcpy(perm0, t->perm, sizeof(perm0));
+	for (int j = 0; j < IDX_PIXELS; j++)
+		seen[t->perm[j]]++;
+	for (int j = 0; j < IDX_PIXELS; j++)
+		is_perm &= seen[j] == 1;
+	ok(is_perm && t->nclasses == 10 && t->ntrain == ds->train.n && t->ntest == ds->test.n,
+	   "domain task 1 permutes all 784 pixels, 10 classes, whole splits");
+	t = task_stream_get(a, 1);
+	ok(memcmp(perm0, t->perm, sizeof(perm0)) != 0, "task 2 has its own permutation");
+	task_stream_new(&b, &p, ds, 1, NULL);
+	t = task_stream_get(b, 0);
+	ok(memcmp(perm0, t->perm, sizeof(perm0)) == 0, "same seed, same permutation");
+	task_stream_free(b);
+	task_stream_new(&b, &p, ds, 2, NULL);
+	t = task_stream_get(b, 0);
+	ok(memcmp(perm0, t->perm, sizeof(perm0)) != 0, "another seed, another permutation");
+	task_stream_free(b);
+	p.first_unpermuted = 1;
+	task_stream_new(&b, &p, ds, 1, NULL);
+	ok(task_stream_get(b, 0)->perm == NULL && task_stream_get(b, 1)->perm != NULL,
+	   "first_unpermuted leaves task 1 unpermuted only");
+	task_stream_free(b);
+	p.first_unpermuted = 0;
+	p.train_examples = 50;
+	task_stream_new(&b, &p, ds, 1, NULL);
+	ok(task_stream_get(b, 0)->ntrain == 50, "train_examples takes a subset per task");
+	task_stream_free(b);
+	task_stream_free(a);
+
+	p = small_preset();
+	p.setting = SETTING_CLASS;
+	p.tasks = 45;
+	task_stream_new(&a, &p, ds, 1, NULL);
+	ok(task_stream_classes(a) == 2, "class tasks have 2 outputs");
+	t = task_stream_get(a, 0);
+	ok(t->digit_a == 0 && t->digit_b == 1, "class task 1 is digits 0-1");
+	t = task_stream_get(a, 8);
+	ok(t->digit_a == 0 && t->digit_b == 9, "class task 9 is digits 0-9");
+	t = task_stream_get(a, 44);
+	ok(t->digit_a == 8 && t->digit_b == 9, "class task 45 is digits 8-9");
+	t = task_stream_get(a, 9);
+	for (uint32_t i = 0; i < t->ntrain; i++) {
+		int d = ds->train.labels[t->train[i]];
+
+		labels_ok &= (d == 1 || d == 2) && t->label_map[d] == (d == 2);
+	}
+	ok(t->digit_a == 1 && t->digit_b == 2 && labels_ok && t->ntrain == ds->train.n / 5,
+	   "class task 10 is digits 1-2: only those images, lower digit -> 0");
+	task_stream_free(a);
+	p.shuffle_pairs = 1;
+	task_stream_new(&a, &p, ds, 1, NULL);
+	{
+		int used[10][10] = { { 0 } }, all = 1;
+
+		for (int k = 0; k < 45; k++) {
+			t = task_stream_get(a, k);
+			used[t->digit_a][t->digit_b]++;
+		}
+		for (int x = 0; x < 10; x++)
+			for (int y = x + 1; y < 10; y++)
+				all &= used[x][y] == 1;
+		ok(all, "shuffle_pairs visits each of the 45 pairs once");
+	}
+	task_stream_free(a);
+}
+
+static void gather_check(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	struct task_stream *ts;
+	const struct task *t;
+	float x[2 * IDX_PIXELS];
+	uint8_t y[2];
+	uint32_t idx[2] = { 3, 7 };
+	int good = 1;
+
+	task_stream_new(&ts, &p, ds, 1, NULL);
+	t = task_stream_get(ts, 0);
+	task_gather(t, &ds->train, idx, 2, x, y);
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < IDX_PIXELS; j++)
+			good &= fabsf(x[i * IDX_PIXELS + j] -
+				      ds->train.pixels[(size_t)idx[i] * IDX_PIXELS + t->perm[j]] / 255.0f) < 1e-6f;
+	ok(good && y[0] == ds->train.labels[3] && y[1] == ds->train.labels[7],
+	   "gather applies the permutation and scales pixels to [0,1]");
+	task_stream_free(ts);
+}
+
+/* Train every (method, run) of p with `jobs` workers; returns the results. */
+static struct task_result **grid_results(const struct preset *p, const struct dataset *ds,
+					 int jobs)
+{
+	int n = p->nmethods * p->runs * p->tasks;
+	struct task_result **out = xcalloc((size_t)n, sizeof(*out));
+	struct grid *g = grid_new(p, ds, jobs);
+	struct grid_event ev;
+	int done = 0;
+
+	grid_start(g);
+	grid_join(g);
+	while (!done && grid_next_event(g, &ev)) {
+		{
+			if (ev.type == GRID_EV_TASK)
+				out[(ev.method * p->runs + ev.run) * p->tasks + ev.result->task] = ev.result;
+			else
+				free(ev.result);
+			free(ev.message);
+			done |= ev.type == GRID_EV_ALL_DONE;
+		}
+	}
+	grid_free(g);
+	return out;
+}
+
+static void test_grid(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	int n = p.nmethods * p.runs * p.tasks, same = 1, all = 1, matched = 1;
+	struct task_result **a = grid_results(&p, ds, 1), **b = grid_results(&p, ds, 2);
+	struct task_result **c = grid_results(&p, ds, 2);
+
+	for (int i = 0; i < n; i++) {
+		all &= a[i] != NULL && b[i] != NULL && c[i] != NULL;
+		if (a[i] && b[i] && c[i])
+			same &= a[i]->test_acc == b[i]->test_acc &&
+				a[i]->train_loss == b[i]->train_loss &&
+				b[i]->test_acc == c[i]->test_acc && b[i]->train_loss == c[i]->train_loss;
+	}
+	ok(all, "grid posts one result per method x run x task (%d)", n);
+	ok(same, "results are identical with 1 and 2 workers and across repeats");
+	ok(a[p.tasks * 0]->train_loss != a[p.tasks * 1]->train_loss,
+	   "runs 1 and 2 differ (seed + run)");
+	ok(a[n - 1]->test_acc > 0.5, "the network learns the generated tasks (last acc %.3f)",
+	   a[n - 1]->test_acc);
+	/* Matched seeds: with rho = 0, SAM must reproduce SGD run for run. */
+	p.methods[1].rho = 0.0;
+	for (int i = 0; i < n; i++) {
+		free(a[i]);
+		free(b[i]);
+		free(c[i]);
+	}
+	free(a);
+	free(b);
+	free(c);
+	a = grid_results(&p, ds, 2);
+	for (int i = 0; i < p.runs * p.tasks; i++)
+		matched &= a[i]->test_acc == a[p.runs * p.tasks + i]->test_acc &&
+			   a[i]->train_loss == a[p.runs * p.tasks + i]->train_loss;
+	ok(matched, "run i of every method sees the same init, permutations and batches");
+	for (int i = 0; i < n; i++)
+		free(a[i]);
+	free(a);
+}
+
+static void test_stop(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	struct run *r;
+	struct task_result *res = xmalloc(task_result_size(&p));
+	atomic_int stop;
+	struct run_hooks hooks = { &stop, NULL, NULL };
+
+	atomic_init(&stop, 1);
+	run_new(&r, &p, 0, 0, ds, NULL);
+	ok(run_next_task(r, res, &hooks) == PL_ERR_INTERRUPTED && run_tasks_done(r) == 0,
+	   "a stop request interrupts a task, which is then not counted");
+	atomic_store(&stop, 0);
+	p.methods[0].lr = 1e30;
+	run_free(r);
+	run_new(&r, &p, 0, 0, ds, NULL);
+	ok(run_next_task(r, res, &hooks) == PL_OK && res->diverged && isnan(res->test_acc),
+	   "a run whose loss is not finite is marked diverged");
+	run_free(r);
+	free(res);
+}
+
+int main(void)
+{
+	struct dataset ds = { 0 };
+
+	ds.name = xstrdup("generated");
+	ds.dir = xstrdup("(memory)");
+	make_split(&ds.train, 500, 1);
+	make_split(&ds.test, 200, 2);
+	test_streams(&ds);
+	gather_check(&ds);
+	test_grid(&ds);
+	test_stop(&ds);
+	dataset_free(&ds);
+	return tap_done();
+}

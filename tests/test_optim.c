@@ -1,0 +1,340 @@
+/*
+ * test_optim.c - one step of SGD, SAM and GNP against an independent
+ * double-precision reference; rho = 0 and lambda = 0 are exactly SGD; GNP's
+ * finite-difference direction approaches the gradient of L + lambda ||grad L||.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plasticity/blas.h"
+#include "plasticity/mlp.h"
+#include "plasticity/optim.h"
+#include "plasticity/rng.h"
+#include "plasticity/util.h"
+#include "tap.h"
+
+#define B 6
+static const int sizes[] = { 5, 4, 4, 3 };
+#define NL 3
+
+struct fixture {
+	struct mlp *m;
+	float x[B * 5];
+	uint8_t y[B];
+	size_t P;
+	float *w0;
+};
+
+static void fixture_init(struct fixture *f, uint64_t seed)
+{
+	struct rng r;
+
+	rng_seed(&r, seed, 0, 0);
+	f->m = mlp_new(NL, sizes, B);
+	mlp_init(f->m, &r);
+	f->P = mlp_nparams(f->m);
+	for (int i = 0; i < B * 5; i++)
+		f->x[i] = rng_uniform(&r);
+	for (int i = 0; i < B; i++)
+		f->y[i] = (uint8_t)rng_below(&r, 3);
+	f->w0 = xalloc_floats(f->P);
+	memcpy(f->w0, mlp_params(f->m), f->P * sizeof(float));
+}
+
+static void fixture_reset(struct fixture *f)
+{
+	memcpy(mlp_params(f->m), f->w0, f->P * sizeof(float));
+}
+
+static void fixture_free(struct fixture *f)
+{
+	mlp_free(f->m);
+	free(f->w0);
+}
+
+/* Reference loss and gradient in double, straight from the definitions. */
+static double ref_grad(const struct fixture *f, const double *w, double *g)
+{
+	double act[NL + 1][B][8], delta[B][8], loss = 0.0;
+
+	memset(g, 0, f->P * sizeof(double));
+	for (int b = 0; b < B; b++)
+		for (int i = 0; i < 5; i++)
+			act[0][b][i] = f->x[b * 5 + i];
+	for (int l = 0; l < NL; l++) {
+		const double *W = w + mlp_weight_offset(f->m, l), *bias = w + mlp_bias_offset(f->m, l);
+
+		for (int b = 0; b < B; b++)
+			for (int o = 0; o < sizes[l + 1]; o++) {
+				double z = bias[o];
+
+				for (int i = 0; i < sizes[l]; i++)
+					z += W[o * sizes[l] + i] * act[l][b][i];
+				act[l + 1][b][o] = (l + 1 < NL && z < 0) ? 0 : z;
+			}
+	}
+	for (int b = 0; b < B; b++) {
+		double max = act[NL][b][0], sum = 0.0;
+
+		for (int c = 1; c < 3; c++)
+			max = fmax(max, act[NL][b][c]);
+		for (int c = 0; c < 3; c++)
+			sum += exp(act[NL][b][c] - max);
+		loss += log(sum) + max - act[NL][b][f->y[b]];
+		for (int c = 0; c < 3; c++)
+			delta[b][c] = (exp(act[NL][b][c] - max) / sum - (c == f->y[b])) / B;
+	}
+	for (int l = NL - 1; l >= 0; l--) {
+		const double *W = w + mlp_weight_offset(f->m, l);
+		double *gW = g + mlp_weight_offset(f->m, l), *gb = g + mlp_bias_offset(f->m, l);
+		double din[B][8];
+
+		for (int b = 0; b < B; b++) {
+			for (int o = 0; o < sizes[l + 1]; o++) {
+				gb[o] += delta[b][o];
+				for (int i = 0; i < sizes[l]; i++)
+					gW[o * sizes[l] + i] += delta[b][o] * act[l][b][i];
+			}
+			for (int i = 0; i < sizes[l]; i++) {
+				double s = 0.0;
+
+				for (int o = 0; o < sizes[l + 1]; o++)
+					s += delta[b][o] * W[o * sizes[l] + i];
+				din[b][i] = act[l][b][i] > 0 ? s : 0.0;
+			}
+		}
+		memcpy(delta, din, sizeof(delta));
+	}
+	return loss / B;
+}
+
+static double dnorm(const double *a, size_t n)
+{
+	double s = 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		s += a[i] * a[i];
+	return sqrt(s);
+}
+
+/* The reference weights after one step of method m from f->w0. */
+static void ref_step(const struct fixture *f, const struct method *m, double *out)
+{
+	size_t P = f->P;
+	double *w = xcalloc(P, sizeof(double)), *g = xcalloc(P, sizeof(double));
+	double *g2 = xcalloc(P, sizeof(double)), *wp = xcalloc(P, sizeof(double));
+	double norm;
+
+	for (size_t i = 0; i < P; i++)
+		w[i] = f->w0[i];
+	ref_grad(f, w, g);
+	norm = dnorm(g, P);
+	if (m->optimizer == OPTIM_SAM) {
+		for (size_t i = 0; i < P; i++)
+			wp[i] = w[i] + m->rho * g[i] / (norm + 1e-12);
+		ref_grad(f, wp, g2);
+		memcpy(g, g2, P * sizeof(double));
+	} else if (m->optimizer == OPTIM_GNP) {
+		double a = m->lambda / m->r;
+
+		for (size_t i = 0; i < P; i++)
+			wp[i] = w[i] + m->r * g[i] / (norm + 1e-12);
+		ref_grad(f, wp, g2);
+		for (size_t i = 0; i < P; i++)
+			g[i] = (1 - a) * g[i] + a * g2[i];
+	}
+	for (size_t i = 0; i < P; i++)
+		out[i] = w[i] - m->lr * (g[i] + m->weight_decay * w[i]);
+	free(w);
+	free(g);
+	free(g2);
+	free(wp);
+}
+
+static void check_step(struct fixture *f, const struct method *m, const char *what)
+{
+	double *want = xcalloc(f->P, sizeof(double)), worst = 0.0, moved = 0.0;
+	struct optim *o = optim_new(m, f->P);
+	float *w = mlp_params(f->m);
+
+	fixture_reset(f);
+	ref_step(f, m, want);
+	optim_step(o, f->m, f->x, f->y, B);
+	for (size_t i = 0; i < f->P; i++) {
+		worst = fmax(worst, fabs(w[i] - want[i]));
+		moved = fmax(moved, fabs(want[i] - f->w0[i]));
+	}
+	ok(worst < 1e-6 && moved > 1e-3, "%s: one step matches the double reference (max diff %.2g, step %.2g)",
+	   what, worst, moved);
+	optim_free(o);
+	free(want);
+}
+
+/* Weights after one step of m, as floats, into out. */
+static void float_step(struct fixture *f, const struct method *m, float *out)
+{
+	struct optim *o = optim_new(m, f->P);
+
+	fixture_reset(f);
+	optim_step(o, f->m, f->x, f->y, B);
+	memcpy(out, mlp_params(f->m), f->P * sizeof(float));
+	optim_free(o);
+}
+
+static void test_steps(void)
+{
+	struct fixture f;
+	struct method m;
+	float *sgd, *other;
+
+	fixture_init(&f, 7);
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.5;
+	check_step(&f, &m, "sgd lr=0.5");
+	m.weight_decay = 0.01;
+	check_step(&f, &m, "sgd lr=0.5 weight_decay=0.01");
+	method_defaults(&m, OPTIM_SAM);
+	m.lr = 0.5;
+	m.rho = 0.05;
+	check_step(&f, &m, "sam lr=0.5 rho=0.05");
+	m.rho = 0.5;
+	check_step(&f, &m, "sam lr=0.5 rho=0.5");
+	method_defaults(&m, OPTIM_GNP);
+	m.lr = 0.5;
+	m.lambda = 0.1;
+	m.r = 0.01;
+	check_step(&f, &m, "gnp lr=0.5 lambda=0.1 r=0.01");
+	m.lambda = 0.05;
+	m.r = 0.1;
+	check_step(&f, &m, "gnp lr=0.5 lambda=0.05 r=0.1");
+
+	sgd = xalloc_floats(f.P);
+	other = xalloc_floats(f.P);
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.5;
+	float_step(&f, &m, sgd);
+	method_defaults(&m, OPTIM_SAM);
+	m.lr = 0.5;
+	m.rho = 0.0;
+	float_step(&f, &m, other);
+	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0, "sam with rho = 0 takes exactly sgd's step");
+	method_defaults(&m, OPTIM_GNP);
+	m.lr = 0.5;
+	m.lambda = 0.0;
+	float_step(&f, &m, other);
+	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0, "gnp with lambda = 0 takes exactly sgd's step");
+	method_defaults(&m, OPTIM_SAM);
+	m.lr = 0.5;
+	m.rho = 0.05;
+	float_step(&f, &m, other);
+	ok(memcmp(sgd, other, f.P * sizeof(float)) != 0, "sam with rho = 0.05 differs from sgd");
+	free(sgd);
+	free(other);
+	fixture_free(&f);
+}
+
+static void test_momentum(void)
+{
+	struct fixture f;
+	struct method m;
+	struct optim *o;
+	double *w, *v, *g;
+	float *fw;
+	double worst = 0.0;
+
+	fixture_init(&f, 11);
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.1;
+	m.momentum = 0.9;
+	m.weight_decay = 0.001;
+	o = optim_new(&m, f.P);
+	w = xcalloc(f.P, sizeof(double));
+	v = xcalloc(f.P, sizeof(double));
+	g = xcalloc(f.P, sizeof(double));
+	for (size_t i = 0; i < f.P; i++)
+		w[i] = f.w0[i];
+	for (int step = 0; step < 3; step++) {
+		ref_grad(&f, w, g);
+		for (size_t i = 0; i < f.P; i++) {
+			v[i] = 0.9 * v[i] + g[i] + 0.001 * w[i];
+			w[i] -= 0.1 * v[i];
+		}
+		optim_step(o, f.m, f.x, f.y, B);
+	}
+	fw = mlp_params(f.m);
+	for (size_t i = 0; i < f.P; i++)
+		worst = fmax(worst, fabs(fw[i] - w[i]));
+	ok(worst < 1e-5, "sgd momentum 0.9 + weight decay: 3 steps match the reference (%.2g)", worst);
+	optim_free(o);
+	free(w);
+	free(v);
+	free(g);
+	fixture_free(&f);
+}
+
+/* F(w) = L(w) + lambda ||grad L(w)||, in float through the network. */
+static double penalized(struct fixture *f, float *scratch, double lambda)
+{
+	float loss = mlp_loss_grad(f->m, f->x, f->y, B, scratch);
+
+	return loss + lambda * vec_norm(scratch, f->P);
+}
+
+static void test_gnp_limit(void)
+{
+	struct fixture f;
+	struct method m;
+	struct optim *o;
+	const double lambda = 0.1, rs[] = { 0.1, 0.01 };
+	double *numgrad, err[2], gnorm = 0.0;
+	float *scratch, *w;
+
+	fixture_init(&f, 5);
+	numgrad = xcalloc(f.P, sizeof(double));
+	scratch = xalloc_floats(f.P);
+	w = mlp_params(f.m);
+	for (size_t i = 0; i < f.P; i++) {
+		float keep = w[i];
+		double fp, fm;
+
+		w[i] = keep + 1e-3f;
+		fp = penalized(&f, scratch, lambda);
+		w[i] = keep - 1e-3f;
+		fm = penalized(&f, scratch, lambda);
+		w[i] = keep;
+		numgrad[i] = (fp - fm) / 2e-3;
+		gnorm += numgrad[i] * numgrad[i];
+	}
+	gnorm = sqrt(gnorm);
+	for (int k = 0; k < 2; k++) {
+		double e = 0.0;
+
+		method_defaults(&m, OPTIM_GNP);
+		m.lambda = lambda;
+		m.r = rs[k];
+		o = optim_new(&m, f.P);
+		fixture_reset(&f);
+		o->ops->direction(o, f.m, f.x, f.y, B);
+		for (size_t i = 0; i < f.P; i++)
+			e += (o->dir[i] - numgrad[i]) * (o->dir[i] - numgrad[i]);
+		err[k] = sqrt(e) / gnorm;
+		optim_free(o);
+	}
+	ok(err[1] < err[0], "gnp direction error shrinks with r: %.3g at r=0.1, %.3g at r=0.01",
+	   err[0], err[1]);
+	ok(err[1] < 0.05, "gnp direction at r=0.01 is within 5%% of grad(L + lambda ||grad L||) (%.3g)",
+	   err[1]);
+	free(numgrad);
+	free(scratch);
+	fixture_free(&f);
+}
+
+int main(void)
+{
+	blas_init();
+	test_steps();
+	test_momentum();
+	test_gnp_limit();
+	return tap_done();
+}
