@@ -99,8 +99,11 @@ uint64_t run_seed(const struct run *r)
 
 size_t task_result_size(const struct preset *p)
 {
-	return sizeof(struct task_result) +
-	       (p->accuracy_matrix ? (size_t)p->tasks * sizeof(float) : 0);
+	size_t n = sizeof(struct task_result) +
+		   (p->accuracy_matrix ? (size_t)p->tasks * sizeof(float) : 0);
+
+	/* Results are stored back to back in arrays: keep each one aligned. */
+	return (n + _Alignof(struct task_result) - 1) & ~(_Alignof(struct task_result) - 1);
 }
 
 /* Test accuracy of the current network on task (its whole test set). */

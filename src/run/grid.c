@@ -88,6 +88,7 @@ static void worker_run(struct worker *w, int method, int run_index)
 	struct grid_event ev = { .method = method, .run = run_index };
 	struct run *r = NULL;
 	char *cause = NULL;
+	int diverged;
 
 	if (run_new(&r, g->p, method, run_index, g->ds, &cause) != PL_OK) {
 		ev.type = GRID_EV_ERROR;
@@ -104,10 +105,12 @@ static void worker_run(struct worker *w, int method, int run_index)
 			free(res);
 			break;
 		}
+		/* The receiver owns res once posted: read what we need first. */
+		diverged = res->diverged;
 		ev.type = GRID_EV_TASK;
 		ev.result = res;
 		grid_post(g, &ev);
-		if (res->diverged)
+		if (diverged)
 			break;
 	}
 	if (!atomic_load(&g->stop)) {
