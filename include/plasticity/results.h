@@ -37,6 +37,9 @@ void results_free(struct results *res);
 void results_put(struct results *res, int method, int run, const struct task_result *r);
 const struct task_result *results_get(const struct results *res, int method, int run,
 				      int task);
+/* Mean test accuracy on task over the runs that finished it (NAN if none);
+ * *nruns (if not NULL) gets their number. Diverged runs are left out. */
+double results_task_mean(const struct results *res, int method, int task, int *nruns);
 /* Tasks counted as the first and the last 10% (at least 1). */
 int results_window(int tasks);
 void results_summarize(const struct results *res, int method, struct method_summary *s);

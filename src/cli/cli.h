@@ -23,6 +23,11 @@ char *cli_find_preset(const char *arg, char **cause);
  * exit status (0 on success). */
 int cli_load_preset(struct preset *p, const char *arg, char **overrides, int noverrides);
 
+/* Route SIGINT, SIGTERM and SIGHUP to a pipe; returns its read end. */
+int signals_install(void);
+/* The last signal caught, or 0. */
+int signals_caught(void);
+
 /* plasticity run: returns the exit status. */
 int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	    int noverrides);

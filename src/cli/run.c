@@ -6,7 +6,6 @@
  * results.csv (atomically) every few seconds, so an interrupted grid keeps
  * every finished task's rows.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,15 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "cli/cli.h"
-#include "plasticity/blas.h"
 #include "plasticity/grid.h"
 #include "plasticity/idx.h"
 #include "plasticity/results.h"
+#include "plasticity/rundir.h"
 #include "plasticity/util.h"
 
 #ifndef PL_DATADIR
@@ -32,20 +30,6 @@
 /* Seconds between rewrites of results.csv while a grid runs. */
 #define FLUSH_INTERVAL 2.0
 
-static int signal_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t signal_caught;
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	char byte = (char)sig;
-
-	signal_caught = sig;
-	if (write(signal_pipe[1], &byte, 1) < 0) {
-		/* Nothing to do: the flag is set and poll() times out soon. */
-	}
-	errno = saved;
-}
 
 static int exists(const char *path)
 {
@@ -104,58 +88,6 @@ int cli_load_preset(struct preset *p, const char *arg, char **overrides, int nov
 	return st == PL_OK ? 0 : pl_status_exit(st);
 }
 
-/* runs/NAME-YYYYmmdd-HHMMSS */
-static char *default_out(const struct preset *p)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-	return xasprintf("runs/%s-%s", p->name, stamp);
-}
-
-/* Create the run directory; refuse a non-empty one without --force. */
-static enum pl_status prepare_out(const char *dir, int force, char **cause)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int nonempty = 0;
-
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				nonempty = 1;
-		closedir(d);
-		if (nonempty && !force)
-			return pl_fail(cause, PL_ERR_CANTCREAT,
-				       "%s: run directory exists and is not empty (use --force to "
-				       "overwrite)",
-				       dir);
-	}
-	return mkdir_p(dir, cause);
-}
-
-static enum pl_status write_preset(const struct preset *p, const char *dir,
-				   const char *data_dir, char **cause)
-{
-	char *path = xasprintf("%s/preset.yaml", dir);
-	struct atomic_file af;
-	enum pl_status st = atomic_open(&af, path, cause);
-	time_t now = time(NULL);
-	char stamp[64];
-
-	free(path);
-	if (st != PL_OK)
-		return st;
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
-	fprintf(af.fp,
-		"# Resolved preset of this run: `plasticity run %s/preset.yaml` repeats it.\n"
-		"# plasticity %s, %s, BLAS core %s, data %s\n",
-		dir, PACKAGE_VERSION, stamp, blas_corename(), data_dir);
-	preset_write(p, af.fp);
-	return atomic_commit(&af, cause);
-}
-
 struct run_state {
 	const struct preset *p;
 	const struct cli_opts *o;
@@ -168,22 +100,8 @@ struct run_state {
 
 static enum pl_status flush_files(struct run_state *s, int final, char **cause)
 {
-	char *path = xasprintf("%s/results.csv", s->dir);
-	enum pl_status st = results_write_csv(&s->res, path, cause);
-
-	free(path);
-	if (st == PL_OK && final) {
-		path = xasprintf("%s/summary.csv", s->dir);
-		st = results_write_summary(&s->res, path, cause);
-		free(path);
-	}
-	if (st == PL_OK && final && s->p->accuracy_matrix) {
-		path = xasprintf("%s/accuracy_matrix.csv", s->dir);
-		st = results_write_matrix(&s->res, path, cause);
-		free(path);
-	}
 	s->last_flush = pl_now();
-	return st;
+	return rundir_write_results(s->dir, &s->res, final, cause);
 }
 
 static void progress_bar(struct run_state *s)
@@ -228,8 +146,9 @@ static void on_task(struct run_state *s, const struct grid_event *ev)
 /* The event loop: returns when every worker is done or a signal stopped the grid. */
 static void event_loop(struct run_state *s)
 {
+	int sig_fd = signals_install();
 	struct pollfd fds[2] = { { grid_wake_fd(s->grid), POLLIN, 0 },
-				 { signal_pipe[0], POLLIN, 0 } };
+				 { sig_fd, POLLIN, 0 } };
 	int all_done = 0, stopping = 0;
 	char *cause = NULL;
 
@@ -237,7 +156,7 @@ static void event_loop(struct run_state *s)
 		struct grid_event ev;
 
 		poll(fds, 2, s->tty ? 200 : 1000);
-		if (signal_caught && !stopping) {
+		if (signals_caught() && !stopping) {
 			stopping = 1;
 			grid_stop(s->grid);
 		}
@@ -266,19 +185,6 @@ static void event_loop(struct run_state *s)
 		fputc('\n', stderr);
 }
 
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe(signal_pipe) != 0)
-		abort();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 static int run_grid(const struct cli_opts *o, const struct preset *p, struct dataset *ds,
 		    const char *dir)
@@ -293,7 +199,6 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	s.total_tasks = p->nmethods * p->runs * p->tasks;
 	s.start = s.last_flush = pl_now();
 	s.grid = grid_new(p, ds, o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1));
-	install_signals();
 	if (!o->quiet)
 		fprintf(stderr, "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> %s\n",
 			p->name, p->nmethods, p->runs, p->tasks,
@@ -306,7 +211,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		status = 74;
 	}
 	results_print_summary(&s.res, stdout);
-	if (signal_caught) {
+	if (signals_caught()) {
 		fprintf(stderr, "plasticity: interrupted; %d of %d tasks finished, kept in %s\n",
 			s.done_tasks, s.total_tasks, dir);
 		status = 130;
@@ -347,11 +252,11 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 		goto out;
 	}
 	st = dataset_load(&ds, p.dataset, data, &cause);
-	dir = o->out ? xstrdup(o->out) : default_out(&p);
+	dir = o->out ? xstrdup(o->out) : rundir_default(&p);
 	if (st == PL_OK)
-		st = prepare_out(dir, o->force, &cause);
+		st = rundir_create(dir, o->force, &cause);
 	if (st == PL_OK)
-		st = write_preset(&p, dir, data, &cause);
+		st = rundir_write_preset(dir, &p, data, &cause);
 	if (st != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		status = pl_status_exit(st);

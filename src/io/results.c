@@ -54,6 +54,24 @@ const struct task_result *results_get(const struct results *res, int method, int
 	return res->done[i] ? (const void *)(res->cells + i * res->cell_size) : NULL;
 }
 
+double results_task_mean(const struct results *res, int method, int task, int *nruns)
+{
+	double sum = 0.0;
+	int n = 0;
+
+	for (int r = 0; r < res->runs; r++) {
+		const struct task_result *c = results_get(res, method, r, task);
+
+		if (c != NULL && !c->diverged) {
+			sum += c->test_acc;
+			n++;
+		}
+	}
+	if (nruns != NULL)
+		*nruns = n;
+	return n ? sum / n : NAN;
+}
+
 int results_window(int tasks)
 {
 	int w = (tasks + 5) / 10;

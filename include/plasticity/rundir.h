@@ -1,0 +1,34 @@
+/*
+ * rundir.h - the run directory that `plasticity run` and the UI's export
+ * both write: preset.yaml, results.csv, summary.csv, accuracy_matrix.csv.
+ * Every file is written to a temporary name and renamed into place.
+ */
+#ifndef PLASTICITY_RUNDIR_H
+#define PLASTICITY_RUNDIR_H
+
+#include "plasticity/preset.h"
+#include "plasticity/results.h"
+
+/* "runs/NAME-YYYYmmdd-HHMMSS" (newly allocated). */
+char *rundir_default(const struct preset *p);
+
+/* Create dir (mkdir -p); a non-empty existing one is refused unless force. */
+enum pl_status rundir_create(const char *dir, int force, char **cause);
+
+/* preset.yaml: the resolved preset with a comment naming version, BLAS core and data. */
+enum pl_status rundir_write_preset(const char *dir, const struct preset *p,
+				   const char *data_dir, char **cause);
+
+/* results.csv; with final also summary.csv and (if enabled) accuracy_matrix.csv. */
+enum pl_status rundir_write_results(const char *dir, const struct results *res, int final,
+				    char **cause);
+
+/*
+ * Read a run directory back (preset.yaml and results.csv) for viewing:
+ * p is loaded, res initialized over it and filled. Errors name the file
+ * and line.
+ */
+enum pl_status rundir_load(const char *dir, struct preset *p, struct results *res,
+			   char **cause);
+
+#endif

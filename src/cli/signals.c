@@ -1,0 +1,52 @@
+/*
+ * signals.c - SIGINT, SIGTERM and SIGHUP turned into a readable pipe, so the
+ * headless loop and the UI can poll() for them beside their other inputs
+ * and stop cleanly instead of dying mid-write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t sig_last;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char byte = (char)sig;
+
+	sig_last = sig;
+	if (write(sig_pipe[1], &byte, 1) < 0) {
+		/* The flag is set; a full pipe already wakes the reader. */
+	}
+	errno = saved;
+}
+
+int signals_install(void)
+{
+	struct sigaction sa;
+
+	if (sig_pipe[0] < 0) {
+		if (pipe(sig_pipe) != 0)
+			abort();
+		for (int i = 0; i < 2; i++)
+			fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	return sig_pipe[0];
+}
+
+int signals_caught(void)
+{
+	return sig_last;
+}
