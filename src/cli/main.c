@@ -10,16 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cli/cli.h"
+#include "ui/ui.h"
 #include "plasticity/preset.h"
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
+	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] [--no-color]\n"
+	      "       plasticity ui --open DIR\n"
+	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
+	      "\n"
+	      "With no command, or 'ui', open the interactive front end on PRESET\n"
+	      "(default: quick); press ? there for keys. 'run' trains headless.\n"
 	      "\n"
 	      "Train a multilayer perceptron on a sequence of tasks (permuted MNIST or\n"
 	      "digit pairs) with SGD, SAM and GNP, and measure plasticity: test accuracy\n"
@@ -37,6 +44,10 @@ static void usage(FILE *fp)
 	      "  -f, --force          write into an existing, non-empty run directory\n"
 	      "  -p, --print-config   print the resolved preset as YAML and exit\n"
 	      "  -i, --info           print versions and every place data is looked for\n"
+	      "      --theme NAME     UI theme: default, light, high-contrast, mono, or a\n"
+	      "                       file NAME.theme in ~/.config/plasticity/themes\n"
+	      "      --no-color       no colors in the UI (also when NO_COLOR is set)\n"
+	      "      --open DIR       show a finished run directory in the UI, read-only\n"
 	      "  -h, --help           this help, with every preset key\n"
 	      "  -V, --version        version\n"
 	      "\n"
@@ -67,9 +78,14 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "schema-roff", no_argument, NULL, 'S' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "open", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { 0 };
+	struct ui_opts u = { 0 };
+	const char *no_color = getenv("NO_COLOR");
 	int c, info = 0;
 	char *end;
 
@@ -110,6 +126,15 @@ int main(int argc, char **argv)
 		case 'S':
 			preset_schema_print(stdout, 1);
 			return 0;
+		case 'T':
+			u.theme = optarg;
+			break;
+		case 'C':
+			u.no_color = 1;
+			break;
+		case 'O':
+			u.open_dir = optarg;
+			break;
 		default:
 			fputs("Try 'plasticity --help'.\n", stderr);
 			return 64;
@@ -117,9 +142,22 @@ int main(int argc, char **argv)
 	}
 	if (info)
 		return cli_info(&o, optind < argc ? argv[optind] : NULL);
-	if (optind >= argc) {
-		usage(stderr);
-		return 64;
+	u.no_color |= no_color != NULL && no_color[0] != '\0';
+	u.data_dir = o.data_dir;
+	u.jobs = o.jobs;
+	if (optind >= argc || strcmp(argv[optind], "ui") == 0) {
+		int first = optind < argc ? optind + 1 : argc;
+
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fputs("plasticity: the interactive UI needs a terminal; use 'plasticity run "
+			      "PRESET' for batch runs\n",
+			      stderr);
+			return 64;
+		}
+		u.preset = first < argc && strchr(argv[first], '=') == NULL ? argv[first++] : NULL;
+		u.overrides = argv + first;
+		u.noverrides = argc - first;
+		return ui_main(&u);
 	}
 	if (strcmp(argv[optind], "run") == 0) {
 		if (optind + 1 >= argc) {

@@ -1,0 +1,177 @@
+/*
+ * form.c - the settings form's rows, driven by the preset schema table.
+ *
+ * Values are changed only through preset_override, so the form accepts
+ * exactly what a preset file or a KEY=VALUE argument would, with the same
+ * messages.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plasticity/util.h"
+#include "ui/ui.h"
+
+/* Top-level keys shown in the form, in this order. */
+static const char *const top_keys[] = { "name", "setting", "dataset", "tasks",
+					"train_examples", "hidden", "batch_size", "epochs",
+					"runs", "seed" };
+
+static const struct schema_entry *find_entry(const struct schema_entry *t, size_t n,
+					     const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].key, key) == 0)
+			return &t[i];
+	return NULL;
+}
+
+static int add_field(struct form_field *out, int n, int max, const char *key, const char *label,
+		     int method, const struct schema_entry *e)
+{
+	if (n >= max || e == NULL)
+		return n;
+	snprintf(out[n].key, sizeof(out[n].key), "%s", key);
+	snprintf(out[n].label, sizeof(out[n].label), "%s", label);
+	out[n].method = method;
+	out[n].e = e;
+	return n + 1;
+}
+
+int form_fields(const struct preset *p, struct form_field *out, int max, int utf8)
+{
+	int n = 0;
+	char key[48], label[32];
+
+	for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
+		n = add_field(out, n, max, top_keys[i], top_keys[i], -1,
+			      find_entry(preset_schema, preset_schema_len, top_keys[i]));
+	for (int m = 0; m < p->nmethods; m++) {
+		static const char *const sam_keys[] = { "lr", "rho" };
+		static const char *const gnp_keys[] = { "lr", "lambda", "r" };
+		const char *const *keys = p->methods[m].optimizer == OPTIM_SAM ? sam_keys
+					  : p->methods[m].optimizer == OPTIM_GNP ? gnp_keys
+										 : sam_keys;
+		int nk = p->methods[m].optimizer == OPTIM_SAM   ? 2
+			 : p->methods[m].optimizer == OPTIM_GNP ? 3
+								: 1;
+
+		snprintf(key, sizeof(key), "methods.%d.optimizer", m);
+		snprintf(label, sizeof(label), "method %d", m + 1);
+		n = add_field(out, n, max, key, label, m,
+			      find_entry(method_schema, method_schema_len, "optimizer"));
+		for (int k = 0; k < nk; k++) {
+			snprintf(key, sizeof(key), "methods.%d.%s", m, keys[k]);
+			if (strcmp(keys[k], "rho") == 0)
+				snprintf(label, sizeof(label), utf8 ? "  ε (rho)" : "  eps (rho)");
+			else if (strcmp(keys[k], "lambda") == 0)
+				snprintf(label, sizeof(label), utf8 ? "  λ" : "  lambda");
+			else
+				snprintf(label, sizeof(label), "  %s", keys[k]);
+			n = add_field(out, n, max, key, label, m,
+				      find_entry(method_schema, method_schema_len, keys[k]));
+		}
+	}
+	return n;
+}
+
+void form_value(const struct preset *p, const struct form_field *f, char *buf, size_t len)
+{
+	const char *base = f->method >= 0 ? (const char *)&p->methods[f->method]
+					  : (const char *)p;
+	const void *v = base + f->e->offset;
+
+	switch (f->e->type) {
+	case SCHEMA_INT:
+	case SCHEMA_BOOL:
+		if (f->e->type == SCHEMA_BOOL)
+			snprintf(buf, len, "%s", *(const int *)v ? "true" : "false");
+		else
+			snprintf(buf, len, "%d", *(const int *)v);
+		break;
+	case SCHEMA_UINT64:
+		snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)v);
+		break;
+	case SCHEMA_FLOAT:
+		snprintf(buf, len, "%g", *(const double *)v);
+		break;
+	case SCHEMA_STRING:
+		snprintf(buf, len, "%s", f->e->size == 0 ? (*(char *const *)v ? *(char *const *)v : "")
+							 : (const char *)v);
+		break;
+	case SCHEMA_ENUM:
+		if (f->e->size == sizeof(int)) {
+			const char *c = f->e->choices;
+
+			for (int i = *(const int *)v; i > 0 && c != NULL; i--)
+				c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL;
+			snprintf(buf, len, "%.*s", c ? (int)strcspn(c, "|") : 1, c ? c : "?");
+		} else {
+			snprintf(buf, len, "%s", (const char *)v);
+		}
+		break;
+	case SCHEMA_INT_LIST: {
+		size_t used = 0;
+
+		buf[0] = '\0';
+		for (int i = 0; i < p->nhidden && used < len; i++)
+			used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "",
+						 p->hidden[i]);
+		break;
+	}
+	case SCHEMA_METHODS:
+		snprintf(buf, len, "%d methods", p->nmethods);
+		break;
+	}
+}
+
+enum pl_status form_set(struct preset *p, const struct form_field *f, const char *text,
+			char **cause)
+{
+	char *arg = xasprintf("%s=%s", f->key, text), *why = NULL;
+	enum pl_status st = preset_override(p, arg, &why);
+
+	if (st != PL_OK && cause != NULL) {
+		/* Drop the "override 'key=value': " and "methods[0].lr: " prefixes: the
+		 * error is shown beside the field it is about. */
+		const char *m = strstr(why, "': "), *k;
+
+		m = m ? m + 3 : why;
+		k = strstr(m, ": ");
+		if (k != NULL && strncmp(m, f->e->key, strlen(f->e->key)) == 0)
+			m = k + 2;
+		else if (k != NULL && strncmp(m, "methods[", 8) == 0 &&
+			 strncmp(strchr(m, ']') + 2, f->e->key, strlen(f->e->key)) == 0)
+			m = k + 2;
+		free(*cause);
+		*cause = xstrdup(m);
+	}
+	free(why);
+	free(arg);
+	return st;
+}
+
+int form_cycle(struct preset *p, const struct form_field *f, char **cause)
+{
+	char cur[64], next[64];
+	const char *c, *hit;
+
+	if (f->e->type == SCHEMA_BOOL) {
+		form_value(p, f, cur, sizeof(cur));
+		return form_set(p, f, strcmp(cur, "true") == 0 ? "false" : "true", cause) == PL_OK
+			       ? 1
+			       : -1;
+	}
+	if (f->e->type != SCHEMA_ENUM)
+		return 0;
+	form_value(p, f, cur, sizeof(cur));
+	c = f->e->choices;
+	for (hit = c; hit != NULL; hit = strchr(hit, '|') ? strchr(hit, '|') + 1 : NULL)
+		if (strncmp(hit, cur, strlen(cur)) == 0 &&
+		    (hit[strlen(cur)] == '|' || hit[strlen(cur)] == '\0'))
+			break;
+	hit = hit && strchr(hit, '|') ? strchr(hit, '|') + 1 : c;
+	snprintf(next, sizeof(next), "%.*s", (int)strcspn(hit, "|"), hit);
+	return form_set(p, f, next, cause) == PL_OK ? 1 : -1;
+}
