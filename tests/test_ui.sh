@@ -48,7 +48,7 @@ wait_gone() {
 tasks_done() { screen | sed -n 's/^ *\([0-9]*\)\/[0-9]* tasks \[.*/\1/p' | head -1; }
 
 T -f /dev/null new-session -d -s ui -x 100 -y 30 \
-	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 PLASTICITY_DATA='$tmp/data' XDG_CONFIG_HOME='$tmp/config' \
+	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 PLASTICITY_DATA='$tmp/data' XDG_CONFIG_HOME='$tmp/config' \
 	 '$PLASTICITY' ui '$tmp/ui.yaml' --jobs 1; echo EXIT=\$? >'$tmp/exit'; stty -a >'$tmp/stty'; sleep 60"
 ok_if "wait_for 'Settings'" "the UI opens"
 ok_if "screen | grep -qE 'tasks +400' && screen | grep -qE 'hidden +64,64'" "the form shows the preset's values"
@@ -108,6 +108,9 @@ ok_if "grep -q 'lr: 0.1$' '$tmp/saved.yaml' && grep -q '^tasks: 400$' '$tmp/save
 
 T send-keys -t ui w
 ok_if "wait_for 'exported runs/uitest-'" "w exports the run directory"
+exported=$(ls -d "$tmp"/runs/uitest-* 2>/dev/null | head -1)
+ok_if "[ -s '$exported/results.csv' ] && [ -s '$exported/summary.csv' ] && [ -s '$exported/preset.yaml' ]" \
+	"... with results.csv, summary.csv and preset.yaml"
 
 T send-keys -t ui q
 for _ in $(seq 1 100); do [ -s "$tmp/exit" ] && break; sleep 0.05; done

@@ -9,7 +9,7 @@
 #include "plasticity/preset.h"
 #include "plasticity/results.h"
 
-/* "runs/NAME-YYYYmmdd-HHMMSS" (newly allocated). */
+/* "runs/NAME-YYYYmmdd-HHMMSS", with -2, -3, ... if that exists (newly allocated). */
 char *rundir_default(const struct preset *p);
 
 /* Create dir (mkdir -p); a non-empty existing one is refused unless force. */

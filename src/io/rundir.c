@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "config.h"
@@ -22,8 +23,17 @@ char *rundir_default(const struct preset *p)
 	char stamp[32];
 	time_t now = time(NULL);
 
+	char *dir;
+	struct stat sb;
+
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-	return xasprintf("runs/%s-%s", p->name, stamp);
+	dir = xasprintf("runs/%s-%s", p->name, stamp);
+	/* Two runs started in the same second get -2, -3, ... */
+	for (int i = 2; stat(dir, &sb) == 0; i++) {
+		free(dir);
+		dir = xasprintf("runs/%s-%s-%d", p->name, stamp, i);
+	}
+	return dir;
 }
 
 enum pl_status rundir_create(const char *dir, int force, char **cause)

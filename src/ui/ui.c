@@ -41,6 +41,7 @@
 #define MIN_COLS 80
 #define MIN_LINES 24
 #define REDRAW_HZ 20
+#define PROGRESS_MS 200 /* progress line refresh while training */
 #define FORM_WIDTH 34
 #define MAX_FIELDS 128
 #define MAX_EARLIER 24
@@ -1177,24 +1178,28 @@ int ui_main(const struct ui_opts *o)
 	}
 	u.dirty = 1;
 	while (!quit && !signals_caught()) {
-		int nfds = 2, timeout = u.st == ST_RUNNING ? 1000 / REDRAW_HZ : 1000;
+		double gap = 1.0 / REDRAW_HZ - (pl_now() - u.last_draw);
+		int nfds = 2, timeout, ch;
 
+		if (u.dirty && gap <= 0) {
+			draw(&u);
+			gap = 1.0 / REDRAW_HZ;
+		}
+		/* Dirty: draw as soon as the rate limit allows, so a key is on
+		 * screen within one frame. Running: tick for the progress line.
+		 * Otherwise sleep until something happens. */
+		timeout = u.dirty ? (int)(gap * 1000) + 1 : u.st == ST_RUNNING ? PROGRESS_MS : -1;
 		fds[0] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
 		fds[1] = (struct pollfd){ sig_fd, POLLIN, 0 };
 		if (u.grid != NULL)
 			fds[nfds++] = (struct pollfd){ grid_wake_fd(u.grid), POLLIN, 0 };
-		if (u.dirty && pl_now() - u.last_draw >= 1.0 / REDRAW_HZ)
-			draw(&u);
-		poll(fds, (nfds_t)nfds, u.dirty ? 1000 / REDRAW_HZ : timeout);
+		poll(fds, (nfds_t)nfds, timeout);
 		handle_events(&u);
-		if (fds[0].revents & POLLIN) {
-			int ch;
-
-			timeout(0);
-			while (!quit && (ch = getch()) != ERR)
-				quit = key(&u, ch);
-		}
-		if (u.st == ST_RUNNING)
+		/* Read keys even when poll() was interrupted: SIGWINCH becomes KEY_RESIZE. */
+		timeout(0);
+		while (!quit && (ch = getch()) != ERR)
+			quit = key(&u, ch);
+		if (u.st == ST_RUNNING && pl_now() - u.last_draw >= PROGRESS_MS / 1000.0)
 			u.dirty = 1;
 	}
 	if (signals_caught() && u.have_results && u.st != ST_VIEW) {
