@@ -528,7 +528,7 @@ static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row
 {
 	char spark[1024], line[256], label[112];
 	double lo, hi;
-	int sw = w - 17 - 16, last = -1;
+	int lw = w / 4 < 14 ? 14 : w / 4 > 30 ? 30 : w / 4, sw = w - lw - 3 - 16, last = -1;
 	attr_t a = role_attr(u, row->earlier ? ROLE_EARLIER : (enum theme_role)(ROLE_METHOD1 + method % 6));
 
 	for (int i = 0; i < n; i++)
@@ -536,7 +536,7 @@ static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row
 			last = i;
 	curve_range(acc, n, &lo, &hi);
 	snprintf(label, sizeof(label), "%s%s", row->earlier ? "(e)" : "", row->label);
-	snprintf(line, sizeof(line), "%s %-14.14s", glyph(u, method), label);
+	snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, method), lw, lw, label);
 	put(y, x, w, a, line);
 	if (sw < 4)
 		return;
@@ -544,12 +544,12 @@ static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row
 	if (isfinite(lo) && hi - lo < 0.05)
 		lo = hi - 0.05;
 	spark_render(acc, n, lo, hi, u->spark, sw, spark, sizeof(spark));
-	put(y, x + 17, sw, a, spark);
+	put(y, x + lw + 3, sw, a, spark);
 	if (last >= 0) {
 		snprintf(line, sizeof(line), "%.3f %.2f-%.2f", acc[last], lo, hi);
-		put(y, x + 17 + sw + 1, w - sw - 18, role_attr(u, ROLE_TEXT), line);
+		put(y, x + lw + 3 + sw + 1, 16, role_attr(u, ROLE_TEXT), line);
 	} else {
-		put(y, x + 17 + sw + 1, 6, role_attr(u, ROLE_DIM), "-");
+		put(y, x + lw + 3 + sw + 1, 6, role_attr(u, ROLE_DIM), "-");
 	}
 }
 
