@@ -14,6 +14,7 @@ sock="plasticity-test-$$"
 T() { tmux -L "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 "$GEN_IDX" "$tmp/data" --train 3000 --test 500 >/dev/null
+cp -r "$SRCDIR/themes" "$tmp/themes" # as when run from the source tree
 cat >"$tmp/ui.yaml" <<'YAML'
 name: uitest
 tasks: 400
@@ -96,6 +97,13 @@ ok_if "wait_gone 'plasticity loss = first'" "any key closes the help"
 T send-keys -t ui x
 ok_if "wait_for '^ stopped'" "x stops the run"
 
+T send-keys -t ui t
+ok_if "wait_for 'theme high-contrast'" "t switches to the next theme"
+T send-keys -t ui g
+ok_if "wait_for 'sparklines: braille'" "g switches the sparkline style"
+ok_if "screen | LC_ALL=C.UTF-8 grep -qP '● sgd lr=0.1 +[\\x{2800}-\\x{28FF}]+ '" "... and the curve is drawn in braille"
+T send-keys -t ui 8
+ok_if "wait_for '\\^mean'" "8 sorts the table by mean"
 T send-keys -t ui s
 ok_if "wait_for 'Save preset as'" "s asks for a name"
 T send-keys -t ui C-u

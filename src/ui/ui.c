@@ -165,22 +165,18 @@ static void apply_theme(struct ui *u)
 	}
 }
 
-static void load_theme_list(struct ui *u)
+/* Add the NAME of every NAME.theme in dir to the list, once. */
+static void add_themes_from(struct ui *u, const char *dir)
 {
-	static const char *const builtin[] = { "default", "light", "high-contrast", "mono" };
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *dir = xdg && xdg[0] == '/' ? xasprintf("%s/plasticity/themes", xdg)
-					  : xasprintf("%s/.config/plasticity/themes", home ? home : "");
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
-	for (size_t i = 0; i < 4; i++)
-		u->themes[u->nthemes++] = xstrdup(builtin[i]);
 	while (d != NULL && (e = readdir(d)) != NULL && u->nthemes < MAX_LIST) {
 		size_t n = strlen(e->d_name);
 		int dup = 0;
 
-		if (n < 7 || strcmp(e->d_name + n - 6, ".theme") != 0)
+		if (n < 7 || strcmp(e->d_name + n - 6, ".theme") != 0 ||
+		    strcmp(e->d_name, "default.theme") == 0)
 			continue;
 		for (int i = 0; i < u->nthemes; i++)
 			dup |= strncmp(u->themes[i], e->d_name, n - 6) == 0 && u->themes[i][n - 6] == 0;
@@ -189,6 +185,36 @@ static void load_theme_list(struct ui *u)
 	}
 	if (d != NULL)
 		closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add a built-in name unless a file of that name is listed already. */
+static void add_themes_from_name(struct ui *u, const char *name)
+{
+	for (int i = 0; i < u->nthemes; i++)
+		if (strcmp(u->themes[i], name) == 0)
+			return;
+	if (u->nthemes < MAX_LIST)
+		u->themes[u->nthemes++] = xstrdup(name);
+}
+
+/* The themes t cycles through: the built-ins, then every file theme_find can reach. */
+static void load_theme_list(struct ui *u)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *dir = xdg && xdg[0] == '/' ? xasprintf("%s/plasticity/themes", xdg)
+					  : xasprintf("%s/.config/plasticity/themes", home ? home : "");
+
+	u->themes[u->nthemes++] = xstrdup("default");
+	add_themes_from(u, dir);
+	add_themes_from(u, PL_DATADIR "/themes");
+	add_themes_from(u, "themes");
+	qsort(u->themes + 1, (size_t)u->nthemes - 1, sizeof(char *), cmp_str);
+	add_themes_from_name(u, "mono");
 	free(dir);
 }
 
@@ -1128,6 +1154,9 @@ static int ui_init(struct ui *u, const struct ui_opts *o)
 		free(cause);
 		return 78;
 	}
+	for (int i = 0; i < u->nthemes; i++)
+		if (strcmp(u->themes[i], u->theme.name) == 0)
+			u->theme_idx = i;
 	rebuild_fields(u);
 	return 0;
 }
