@@ -2,8 +2,8 @@
  * layers.h - forward/backward pairs of the MLP's pieces, on raw buffers.
  *
  * Shapes are row-major, batch first; weights are (out, in) as in PyTorch's
- * nn.Linear. Backward functions add into parameter gradients (the caller
- * zeroes them) and overwrite input gradients.
+ * nn.Linear. Backward functions overwrite their gradients: each parameter
+ * is used once per pass, so nothing needs zeroing first.
  */
 #ifndef PLASTICITY_LAYERS_H
 #define PLASTICITY_LAYERS_H
@@ -14,7 +14,7 @@
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B,
 		    int nin, int nout);
 /*
- * dw (nout, nin) += dout^T . in;  db (nout) += column sums of dout;
+ * dw (nout, nin) = dout^T . in;  db (nout) = column sums of dout;
  * din (B, nin) = dout . W, skipped when din is NULL (the first layer).
  */
 void linear_backward(float *din, float *dw, float *db, const float *dout,

@@ -18,6 +18,20 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * PL_HOT marks an element-wise hot loop: on x86-64 it is compiled twice,
+ * for AVX2 and for the baseline, and the loader picks one at run time, so
+ * the binary stays portable and still uses 256-bit vectors where it can.
+ */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define PL_HOT __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef PL_HOT
+#define PL_HOT
+#endif
+
 /* 64-byte aligned, zero-filled; release with free(). */
 float *xalloc_floats(size_t count);
 

@@ -9,6 +9,7 @@
 
 #include "plasticity/blas.h"
 #include "plasticity/layers.h"
+#include "plasticity/util.h"
 
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B,
 		    int nin, int nout)
@@ -18,27 +19,34 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
 	gemm(0, 1, B, nout, nin, 1.0f, in, nin, w, nin, 1.0f, out, nout);
 }
 
-void linear_backward(float *din, float *dw, float *db, const float *dout,
-		     const float *in, const float *w, int B, int nin, int nout)
+PL_HOT static void column_sums(float *db, const float *dout, int B, int nout)
 {
-	gemm(1, 0, nout, nin, B, 1.0f, dout, nout, in, nin, 1.0f, dw, nin);
-	for (int i = 0; i < B; i++) {
+	memcpy(db, dout, (size_t)nout * sizeof(float));
+	for (int i = 1; i < B; i++) {
 		const float *row = dout + (size_t)i * nout;
 
 		for (int j = 0; j < nout; j++)
 			db[j] += row[j];
 	}
+}
+
+void linear_backward(float *din, float *dw, float *db, const float *dout,
+		     const float *in, const float *w, int B, int nin, int nout)
+{
+	/* Overwrite, not accumulate: saves zeroing the whole gradient per step. */
+	gemm(1, 0, nout, nin, B, 1.0f, dout, nout, in, nin, 0.0f, dw, nin);
+	column_sums(db, dout, B, nout);
 	if (din != NULL)
 		gemm(0, 0, B, nin, nout, 1.0f, dout, nout, w, nin, 0.0f, din, nin);
 }
 
-void relu_forward(float *x, int n)
+PL_HOT void relu_forward(float *x, int n)
 {
 	for (int i = 0; i < n; i++)
 		x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-void relu_backward(float *d, const float *y, int n)
+PL_HOT void relu_backward(float *d, const float *y, int n)
 {
 	for (int i = 0; i < n; i++)
 		d[i] = y[i] > 0.0f ? d[i] : 0.0f;

@@ -137,7 +137,7 @@ float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, floa
 	mlp_forward(m, x, B);
 	loss = softmax_xent_forward(m->probs, m->act[L], y, B, C);
 	softmax_xent_backward(d, m->probs, y, B, C);
-	memset(grad, 0, m->nparams * sizeof(float));
+	/* Every weight and bias block is overwritten below; padding stays 0. */
 	for (int l = L - 1; l >= 0; l--) {
 		const float *in = l > 0 ? m->act[l] : x;
 		float *din = l > 0 ? m->delta[(L - l) & 1] : NULL;

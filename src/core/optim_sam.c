@@ -2,8 +2,9 @@
  * optim_sam.c - sharpness-aware minimization (Foret et al. 2021).
  *
  * g = grad L(w); e = rho g/||g|| (adaptive: e_i = rho w_i^2 g_i / ||w * g||);
- * the direction is grad L(w + e) on the same mini-batch. The weights are
- * restored from a copy, not by subtracting e, so rho = 0 is exactly SGD.
+ * the direction is grad L(w + e) on the same mini-batch. The base update
+ * subtracts e in the same pass that applies the step, so rho = 0 is exactly
+ * SGD and one pass over the weights is saved.
  */
 #include <math.h>
 #include <string.h>
@@ -16,24 +17,29 @@ static float sam_direction(struct optim *o, struct mlp *m, const float *x,
 	float *w = mlp_params(m), *g = o->grad;
 	size_t n = o->n;
 	float loss = mlp_loss_grad(m, x, y, B, g);
-	double norm;
 
-	memcpy(o->save, w, n * sizeof(float));
 	if (o->cfg.adaptive) {
+		/* e_i = rho w_i^2 g_i / ||w * g||: restored from a copy, since
+		 * subtracting e after w moved would not undo it. */
 		double s = 0.0;
+		float scale;
 
+		memcpy(o->save, w, n * sizeof(float));
 		for (size_t i = 0; i < n; i++)
 			s += (double)(w[i] * g[i]) * (w[i] * g[i]);
-		norm = sqrt(s);
-		float scale = (float)(o->cfg.rho / (norm + 1e-12));
+		scale = (float)(o->cfg.rho / (sqrt(s) + 1e-12));
 		for (size_t i = 0; i < n; i++)
 			w[i] += scale * w[i] * w[i] * g[i];
-	} else {
-		norm = vec_norm(g, n);
-		vec_axpy(w, (float)(o->cfg.rho / (norm + 1e-12)), g, n);
+		mlp_loss_grad(m, x, y, B, o->dir);
+		memcpy(w, o->save, n * sizeof(float));
+		return loss;
 	}
+	/* w + e with e = rho g/||g||; the base update subtracts e again in its
+	 * own pass (exact for rho = 0, within rounding otherwise). */
+	o->undo_scale = (float)(o->cfg.rho / (vec_norm(g, n) + 1e-12));
+	vec_axpy(w, o->undo_scale, g, n);
 	mlp_loss_grad(m, x, y, B, o->dir);
-	memcpy(w, o->save, n * sizeof(float));
+	o->undo = g;
 	return loss;
 }
 
