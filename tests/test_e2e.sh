@@ -91,4 +91,43 @@ ok_if "[ $rows -ge 3 ] && [ $rows -eq $done_lines ]" "results.csv keeps every fi
 ok_if "[ -s '$tmp/int/summary.csv' ] && grep -q interrupted '$tmp/int.err'" "summary.csv written and the interruption reported"
 ok_if "! ls '$tmp/int' | grep -q tmp" "no temporary files after an interruption"
 
+# SIGKILL in the middle of a task, then --resume: the same results as a
+# grid that was never interrupted (timing columns aside).
+cat >"$tmp/resume.yaml" <<'YAML'
+name: resume
+tasks: 40
+hidden: [32, 32]
+batch_size: 16
+runs: 2
+methods:
+  - optimizer: sgd
+    lr: 0.05
+    momentum: 0.9
+  - optimizer: gnp
+    lr: 0.05
+    lambda: 0.01
+YAML
+"$PLASTICITY" run "$tmp/resume.yaml" --out "$tmp/whole" --jobs 2 --quiet >/dev/null 2>&1
+"$PLASTICITY" run "$tmp/resume.yaml" --out "$tmp/killed" --jobs 2 >/dev/null 2>"$tmp/killed.err" &
+pid=$!
+for _ in $(seq 1 200); do
+	[ "$(grep -c ' acc ' "$tmp/killed.err" 2>/dev/null)" -ge 30 ] && break
+	sleep 0.02
+done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+killed_at=$(grep -c ' acc ' "$tmp/killed.err")
+ok_if "[ $killed_at -lt 160 ] && ls '$tmp/killed/checkpoints' | grep -q 'ckpt$'" \
+	"SIGKILL after $killed_at of 160 tasks leaves checkpoints behind"
+"$PLASTICITY" run --resume "$tmp/killed" --jobs 2 >/dev/null 2>"$tmp/resume.err"
+is "$?" 0 "--resume finishes the grid"
+is "$(strip_times "$tmp/killed/results.csv" | md5sum)" "$(strip_times "$tmp/whole/results.csv" | md5sum)" \
+	"the resumed results.csv equals the uninterrupted one"
+ok_if "[ ! -e '$tmp/killed/checkpoints' ] && ! ls '$tmp/killed' | grep -q tmp" \
+	"checkpoints and temporary files are gone after the resumed grid completes"
+"$PLASTICITY" run --resume "$tmp/nowhere" >/dev/null 2>"$tmp/err"
+is "$?" 66 "--resume of a missing directory exits 66"
+"$PLASTICITY" run --resume "$tmp/killed" tasks=3 >/dev/null 2>"$tmp/err"
+is "$?" 64 "--resume with KEY=VALUE is a usage error"
+
 done_testing

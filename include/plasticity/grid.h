@@ -20,6 +20,7 @@ struct grid_event {
 	enum grid_event_type type;
 	int method, run;
 	struct task_result *result; /* GRID_EV_TASK: owned by the receiver, free() it */
+	int restored;                /* GRID_EV_TASK: read back from a checkpoint */
 	char *message;               /* GRID_EV_ERROR: owned by the receiver */
 };
 
@@ -35,6 +36,15 @@ struct grid;
 /* p and ds must outlive the grid. jobs >= 1. */
 struct grid *grid_new(const struct preset *p, const struct dataset *ds, int jobs);
 void grid_free(struct grid *g);
+/*
+ * Before grid_start: keep a checkpoint of every run in dir (written after
+ * each task; the receiver removes it once the run's rows are saved) and
+ * resume from the ones found there; skip[method * runs + run] != 0 leaves that run out (it is
+ * finished already). Either may be NULL. Both are copied.
+ */
+void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *skip);
+/* The checkpoint file of (method, run) in dir (newly allocated). */
+char *grid_checkpoint_path(const char *dir, int method, int run);
 void grid_start(struct grid *g);
 /* Ask every worker to stop after its current mini-batch. Any thread. */
 void grid_stop(struct grid *g);

@@ -23,6 +23,9 @@ enum pl_status rundir_write_preset(const char *dir, const struct preset *p,
 enum pl_status rundir_write_results(const char *dir, const struct results *res, int final,
 				    char **cause);
 
+/* Remove temporary files a killed writer left in dir and dir/checkpoints. */
+void rundir_clean(const char *dir);
+
 /*
  * Read a run directory back (preset.yaml and results.csv) for viewing:
  * p is loaded, res initialized over it and filled. Errors name the file

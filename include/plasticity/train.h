@@ -55,4 +55,17 @@ size_t task_result_size(const struct preset *p);
 enum pl_status run_next_task(struct run *r, struct task_result *res,
 			     const struct run_hooks *hooks);
 
+/* The result of a finished task (t < run_tasks_done), also after a restore. */
+const struct task_result *run_result(const struct run *r, int task);
+
+/*
+ * Checkpoints, written after every task so an interrupted grid can resume:
+ * weights, momentum buffer and the results so far (all random streams are
+ * derived from (seed, task), so there is no RNG state to keep). run_save
+ * writes atomically; run_restore checks that the file belongs to this run
+ * (method, run, seed, shapes) and its checksum, then continues from it.
+ */
+enum pl_status run_save(const struct run *r, const char *path, char **cause);
+enum pl_status run_restore(struct run *r, const char *path, char **cause);
+
 #endif

@@ -13,6 +13,7 @@ struct cli_opts {
 	int quiet;            /* --quiet */
 	int force;            /* --force */
 	int print_config;     /* --print-config */
+	const char *resume;   /* --resume DIR */
 };
 
 /* Find a preset by path or by name (experiments/, user and installed presets);

@@ -22,6 +22,7 @@ static void usage(FILE *fp)
 	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] [--no-color]\n"
 	      "       plasticity ui --open DIR\n"
 	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
+	      "       plasticity run --resume DIR [--jobs N] [--quiet]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
 	      "\n"
@@ -42,6 +43,8 @@ static void usage(FILE *fp)
 	      "  -d, --data-dir DIR   where the IDX files are (see --info)\n"
 	      "  -q, --quiet          no progress output\n"
 	      "  -f, --force          write into an existing, non-empty run directory\n"
+	      "      --resume DIR     continue an interrupted 'plasticity run DIR': finished\n"
+	      "                       runs are kept, the others go on from their last task\n"
 	      "  -p, --print-config   print the resolved preset as YAML and exit\n"
 	      "  -i, --info           print versions and every place data is looked for\n"
 	      "      --theme NAME     UI theme: default, light, high-contrast, mono, or a\n"
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "print-config", no_argument, NULL, 'p' },
+		{ "resume", required_argument, NULL, 'R' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -113,6 +117,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			o.print_config = 1;
+			break;
+		case 'R':
+			o.resume = optarg;
 			break;
 		case 'i':
 			info = 1;
@@ -160,6 +167,15 @@ int main(int argc, char **argv)
 		return ui_main(&u);
 	}
 	if (strcmp(argv[optind], "run") == 0) {
+		if (o.resume != NULL) {
+			if (optind + 1 < argc) {
+				fputs("plasticity: --resume takes the preset from the run directory: "
+				      "no PRESET or KEY=VALUE\n",
+				      stderr);
+				return 64;
+			}
+			return cli_run(&o, NULL, NULL, 0);
+		}
 		if (optind + 1 >= argc) {
 			fputs("plasticity: run: missing PRESET\nTry 'plasticity --help'.\n", stderr);
 			return 64;

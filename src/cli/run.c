@@ -95,13 +95,26 @@ struct run_state {
 	struct results res;
 	struct grid *grid;
 	int tty, total_tasks, done_tasks, diverged, error;
+	const char *ckpt;        /* checkpoint folder */
+	unsigned char *complete; /* runs done whose checkpoint can go once saved */
 	double start, last_flush;
 };
 
 static enum pl_status flush_files(struct run_state *s, int final, char **cause)
 {
+	enum pl_status st = rundir_write_results(s->dir, &s->res, final, cause);
+
 	s->last_flush = pl_now();
-	return rundir_write_results(s->dir, &s->res, final, cause);
+	/* Rows of complete runs are on disk now: their checkpoints can go. */
+	for (int i = 0; st == PL_OK && i < s->p->nmethods * s->p->runs; i++)
+		if (s->complete[i]) {
+			char *path = grid_checkpoint_path(s->ckpt, i / s->p->runs, i % s->p->runs);
+
+			unlink(path);
+			free(path);
+			s->complete[i] = 0;
+		}
+	return st;
 }
 
 static void progress_bar(struct run_state *s)
@@ -128,10 +141,12 @@ static void on_task(struct run_state *s, const struct grid_event *ev)
 	const struct task_result *r = ev->result;
 	char label[128];
 
+	if (results_get(&s->res, ev->method, ev->run, r->task) == NULL) {
+		s->done_tasks++;
+		s->diverged += r->diverged;
+	}
 	results_put(&s->res, ev->method, ev->run, r);
-	s->done_tasks++;
-	s->diverged += r->diverged;
-	if (s->o->quiet || s->tty)
+	if (s->o->quiet || s->tty || ev->restored)
 		return;
 	method_label(&s->p->methods[ev->method], label, sizeof(label));
 	if (r->diverged)
@@ -166,6 +181,8 @@ static void event_loop(struct run_state *s)
 			else if (ev.type == GRID_EV_ERROR) {
 				fprintf(stderr, "%splasticity: %s\n", s->tty ? "\n" : "", ev.message);
 				s->error = 1;
+			} else if (ev.type == GRID_EV_RUN_DONE) {
+				s->complete[ev.method * s->p->runs + ev.run] = 1;
 			} else if (ev.type == GRID_EV_ALL_DONE)
 				all_done = 1;
 			free(ev.result);
@@ -186,23 +203,64 @@ static void event_loop(struct run_state *s)
 }
 
 
+/* Runs whose every task is in res: a resumed grid leaves them out. */
+static unsigned char *finished_runs(const struct results *res)
+{
+	unsigned char *skip = xcalloc((size_t)res->nmethods * res->runs, 1);
+
+	for (int m = 0; m < res->nmethods; m++)
+		for (int r = 0; r < res->runs; r++) {
+			int n = 0;
+
+			for (int t = 0; t < res->tasks; t++)
+				n += results_get(res, m, r, t) != NULL;
+			skip[m * res->runs + r] = n == res->tasks;
+		}
+	return skip;
+}
+
+/* res: NULL for a new grid, or the results read back for --resume (taken over). */
 static int run_grid(const struct cli_opts *o, const struct preset *p, struct dataset *ds,
-		    const char *dir)
+		    const char *dir, struct results *res)
 {
 	struct run_state s = { .p = p, .o = o, .dir = dir };
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	char *cause = NULL;
+	char *cause = NULL, *ckpt = xasprintf("%s/checkpoints", dir);
+	unsigned char *skip = NULL;
 	int status = 0;
 
-	results_init(&s.res, p);
+	if (res != NULL) {
+		rundir_clean(dir);
+		s.res = *res;
+		skip = finished_runs(&s.res);
+		for (size_t i = 0; i < (size_t)p->nmethods * p->runs * p->tasks; i++)
+			s.done_tasks += s.res.done[i];
+	} else {
+		results_init(&s.res, p);
+	}
+	s.ckpt = ckpt;
+	s.complete = xcalloc((size_t)p->nmethods * p->runs, 1);
 	s.tty = isatty(STDERR_FILENO);
 	s.total_tasks = p->nmethods * p->runs * p->tasks;
 	s.start = s.last_flush = pl_now();
 	s.grid = grid_new(p, ds, o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1));
+	if (mkdir_p(ckpt, &cause) != PL_OK) {
+		fprintf(stderr, "plasticity: %s\n", cause);
+		status = 73;
+		goto out;
+	}
+	grid_set_checkpoints(s.grid, ckpt, skip);
+	/* results.csv exists from the start, so a run killed early can resume. */
+	if (flush_files(&s, 0, &cause) != PL_OK) {
+		fprintf(stderr, "plasticity: %s\n", cause);
+		status = 74;
+		goto out;
+	}
 	if (!o->quiet)
-		fprintf(stderr, "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> %s\n",
+		fprintf(stderr, "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> %s%s\n",
 			p->name, p->nmethods, p->runs, p->tasks,
-			o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1), dir);
+			o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1), dir,
+			res ? " (resumed)" : "");
 	grid_start(s.grid);
 	event_loop(&s);
 	grid_join(s.grid);
@@ -221,8 +279,48 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		fprintf(stderr, "plasticity: %d runs diverged (see results.csv)\n", s.diverged);
 		status = 1;
 	}
+	/* Only complete runs remain: their checkpoints are gone, so is the folder. */
+	rmdir(ckpt);
+out:
 	grid_free(s.grid);
 	results_free(&s.res);
+	free(cause);
+	free(ckpt);
+	free(skip);
+	free(s.complete);
+	return status;
+}
+
+/* --resume DIR: the preset and the finished tasks come from DIR. */
+static int resume(const struct cli_opts *o)
+{
+	struct preset p;
+	struct results res;
+	struct dataset ds = { 0 };
+	char *data = NULL, *cause = NULL;
+	enum pl_status st = rundir_load(o->resume, &p, &res, &cause);
+	int status;
+
+	if (st != PL_OK) {
+		fprintf(stderr, "plasticity: %s\n", cause);
+		free(cause);
+		preset_free(&p);
+		return pl_status_exit(st);
+	}
+	data = dataset_locate(p.dataset, o->data_dir, p.data_dir, NULL, NULL);
+	st = data ? dataset_load(&ds, p.dataset, data, &cause)
+		  : pl_fail(&cause, PL_ERR_NOINPUT, "no %s data found (see 'plasticity --info')",
+			    p.dataset);
+	if (st == PL_OK) {
+		status = run_grid(o, &p, &ds, o->resume, &res);
+	} else {
+		fprintf(stderr, "plasticity: %s\n", cause);
+		status = pl_status_exit(st);
+		results_free(&res);
+	}
+	dataset_free(&ds);
+	preset_free(&p);
+	free(data);
 	free(cause);
 	return status;
 }
@@ -233,9 +331,12 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	struct preset p;
 	struct dataset ds = { 0 };
 	char *dir = NULL, *data = NULL, *cause = NULL;
-	int status = cli_load_preset(&p, preset_arg, overrides, noverrides);
+	int status;
 	enum pl_status st;
 
+	if (o->resume != NULL)
+		return resume(o);
+	status = cli_load_preset(&p, preset_arg, overrides, noverrides);
 	if (status != 0)
 		return status;
 	if (o->print_config) {
@@ -262,7 +363,7 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 		status = pl_status_exit(st);
 		goto out;
 	}
-	status = run_grid(o, &p, &ds, dir);
+	status = run_grid(o, &p, &ds, dir, NULL);
 out:
 	dataset_free(&ds);
 	preset_free(&p);

@@ -7,7 +7,9 @@
  * the optimizer, so run i of every method sees the same data in the same
  * order: methods differ only by how they step.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,8 @@ struct run {
 	uint32_t *order;    /* (ds->train.n) this epoch's example order */
 	float *x;           /* (chunk, IDX_PIXELS) mini-batch */
 	uint8_t *y;         /* (chunk) */
+	int method_index, run_index;
+	unsigned char *results; /* (tasks, task_result_size) what each task produced */
 };
 
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
@@ -63,6 +67,9 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
 	mlp_init(r->mlp, &rng);
 	r->optim = optim_new(r->method, mlp_nparams(r->mlp));
 	r->order = xmalloc((size_t)ds->train.n * sizeof(uint32_t));
+	r->method_index = method;
+	r->run_index = run_index;
+	r->results = xcalloc((size_t)p->tasks, task_result_size(p));
 	r->x = xalloc_floats((size_t)r->chunk * IDX_PIXELS);
 	r->y = xmalloc((size_t)r->chunk);
 	*out = r;
@@ -79,6 +86,7 @@ void run_free(struct run *r)
 	free(r->order);
 	free(r->x);
 	free(r->y);
+	free(r->results);
 	free(r);
 }
 
@@ -187,6 +195,133 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 		res->nseen = r->done + 1;
 	}
 	res->seconds = pl_now() - t0;
+	memcpy(r->results + (size_t)r->done * task_result_size(r->p), res, task_result_size(r->p));
 	r->done++;
 	return PL_OK;
+}
+
+const struct task_result *run_result(const struct run *r, int task)
+{
+	return (const void *)(r->results + (size_t)task * task_result_size(r->p));
+}
+
+/*
+ * Checkpoint file: a header (magic, version, method, run, tasks done, seed,
+ * parameter count, momentum flag, result size), the weights, the momentum
+ * buffer, the results of the tasks done, and an FNV-1a checksum of all of
+ * it. Native byte order: a checkpoint resumes on the machine that wrote it.
+ * Nothing else is needed: every random stream is derived from (seed, task).
+ */
+struct ckpt_header {
+	char magic[8];
+	uint32_t version;
+	int32_t method, run, done;
+	uint64_t seed, nparams;
+	uint32_t has_vel, result_size;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void ckpt_header(const struct run *r, struct ckpt_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, "PLCKPT1", 8);
+	h->version = 1;
+	h->method = r->method_index;
+	h->run = r->run_index;
+	h->done = r->done;
+	h->seed = r->seed;
+	h->nparams = mlp_nparams(r->mlp);
+	h->has_vel = r->optim->vel != NULL;
+	h->result_size = (uint32_t)task_result_size(r->p);
+}
+
+enum pl_status run_save(const struct run *r, const char *path, char **cause)
+{
+	struct ckpt_header h;
+	struct atomic_file af;
+	size_t n = mlp_nparams(r->mlp) * sizeof(float), nres;
+	uint64_t sum = 0xcbf29ce484222325ULL;
+	enum pl_status st = atomic_open(&af, path, cause);
+
+	if (st != PL_OK)
+		return st;
+	ckpt_header(r, &h);
+	nres = (size_t)r->done * h.result_size;
+	sum = fnv1a(sum, &h, sizeof(h));
+	sum = fnv1a(sum, mlp_params(r->mlp), n);
+	fwrite(&h, sizeof(h), 1, af.fp);
+	fwrite(mlp_params(r->mlp), 1, n, af.fp);
+	if (h.has_vel) {
+		sum = fnv1a(sum, r->optim->vel, n);
+		fwrite(r->optim->vel, 1, n, af.fp);
+	}
+	sum = fnv1a(sum, r->results, nres);
+	fwrite(r->results, 1, nres, af.fp);
+	fwrite(&sum, sizeof(sum), 1, af.fp);
+	return atomic_commit(&af, cause);
+}
+
+enum pl_status run_restore(struct run *r, const char *path, char **cause)
+{
+	struct ckpt_header want, h;
+	size_t n = mlp_nparams(r->mlp) * sizeof(float);
+	uint64_t sum = 0xcbf29ce484222325ULL, stored;
+	float *w = xalloc_floats(mlp_nparams(r->mlp)), *v = xalloc_floats(mlp_nparams(r->mlp));
+	unsigned char *res = NULL;
+	enum pl_status st = PL_ERR_DATA;
+	FILE *fp = fopen(path, "rb");
+
+	if (fp == NULL) {
+		st = pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	ckpt_header(r, &want);
+	if (fread(&h, sizeof(h), 1, fp) != 1 || memcmp(h.magic, want.magic, 8) != 0 ||
+	    h.version != want.version) {
+		pl_fail(cause, st, "%s: not a plasticity checkpoint", path);
+		goto out;
+	}
+	if (h.method != want.method || h.run != want.run || h.seed != want.seed ||
+	    h.nparams != want.nparams || h.has_vel != want.has_vel ||
+	    h.result_size != want.result_size || h.done < 0 || h.done > r->p->tasks) {
+		pl_fail(cause, st, "%s: checkpoint does not match the run's preset", path);
+		goto out;
+	}
+	res = xcalloc((size_t)h.done + 1, h.result_size);
+	if (fread(w, 1, n, fp) != n || (h.has_vel && fread(v, 1, n, fp) != n) ||
+	    fread(res, h.result_size, (size_t)h.done, fp) != (size_t)h.done ||
+	    fread(&stored, sizeof(stored), 1, fp) != 1) {
+		pl_fail(cause, st, "%s: truncated checkpoint", path);
+		goto out;
+	}
+	sum = fnv1a(sum, &h, sizeof(h));
+	sum = fnv1a(sum, w, n);
+	if (h.has_vel)
+		sum = fnv1a(sum, v, n);
+	sum = fnv1a(sum, res, (size_t)h.done * h.result_size);
+	if (sum != stored) {
+		pl_fail(cause, st, "%s: checkpoint checksum mismatch", path);
+		goto out;
+	}
+	memcpy(mlp_params(r->mlp), w, n);
+	if (h.has_vel)
+		memcpy(r->optim->vel, v, n);
+	memcpy(r->results, res, (size_t)h.done * h.result_size);
+	r->done = h.done;
+	st = PL_OK;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(w);
+	free(v);
+	free(res);
+	return st;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "plasticity/blas.h"
@@ -54,6 +55,32 @@ enum pl_status rundir_create(const char *dir, int force, char **cause)
 				       dir);
 	}
 	return mkdir_p(dir, cause);
+}
+
+/* Remove "*.tmp.PID" files in dir left by a process that was killed. */
+static void clean_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".tmp.") != NULL) {
+			char *path = xasprintf("%s/%s", dir, e->d_name);
+
+			unlink(path);
+			free(path);
+		}
+	if (d != NULL)
+		closedir(d);
+}
+
+void rundir_clean(const char *dir)
+{
+	char *ckpt = xasprintf("%s/checkpoints", dir);
+
+	clean_tmp(dir);
+	clean_tmp(ckpt);
+	free(ckpt);
 }
 
 enum pl_status rundir_write_preset(const char *dir, const struct preset *p,

@@ -34,6 +34,8 @@ struct grid {
 	struct event_node *head, *tail;
 	int wake[2];
 	struct grid_slot *slots;
+	char *ckpt_dir;
+	unsigned char *skip;
 };
 
 struct worker {
@@ -80,6 +82,39 @@ static void set_slot(struct grid *g, int id, int busy, int method, int run, int 
 	pthread_mutex_unlock(&g->mu);
 }
 
+static void post_error(struct grid *g, int method, int run, char *message)
+{
+	struct grid_event ev = { .type = GRID_EV_ERROR, .method = method, .run = run,
+				 .message = message };
+
+	grid_post(g, &ev);
+	atomic_store(&g->stop, 1);
+}
+
+/* Resume r from its checkpoint if there is one, posting the tasks it holds;
+ * returns 1 if the run had diverged, -1 on a bad checkpoint, else 0. */
+static int resume_run(struct grid *g, struct run *r, const char *path, int method, int run)
+{
+	char *cause = NULL;
+
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (run_restore(r, path, &cause) != PL_OK) {
+		post_error(g, method, run, cause);
+		return -1;
+	}
+	for (int t = 0; t < run_tasks_done(r); t++) {
+		struct grid_event ev = { .type = GRID_EV_TASK, .method = method, .run = run,
+					 .restored = 1 };
+
+		ev.result = xmalloc(task_result_size(g->p));
+		memcpy(ev.result, run_result(r, t), task_result_size(g->p));
+		grid_post(g, &ev);
+	}
+	/* A run that diverged stays stopped. */
+	return run_tasks_done(r) > 0 && run_result(r, run_tasks_done(r) - 1)->diverged;
+}
+
 /* Train one (method, run) to the end, posting an event per task. */
 static void worker_run(struct worker *w, int method, int run_index)
 {
@@ -87,17 +122,20 @@ static void worker_run(struct worker *w, int method, int run_index)
 	struct run_hooks hooks = { &g->stop, on_batch, w };
 	struct grid_event ev = { .method = method, .run = run_index };
 	struct run *r = NULL;
-	char *cause = NULL;
-	int diverged;
+	char *cause = NULL, *ckpt = NULL;
+	int diverged = 0;
 
 	if (run_new(&r, g->p, method, run_index, g->ds, &cause) != PL_OK) {
-		ev.type = GRID_EV_ERROR;
-		ev.message = cause;
-		grid_post(g, &ev);
-		atomic_store(&g->stop, 1);
+		post_error(g, method, run_index, cause);
 		return;
 	}
-	while (run_tasks_done(r) < run_tasks_total(r)) {
+	if (g->ckpt_dir != NULL) {
+		ckpt = grid_checkpoint_path(g->ckpt_dir, method, run_index);
+		diverged = resume_run(g, r, ckpt, method, run_index);
+		if (diverged < 0)
+			goto out;
+	}
+	while (run_tasks_done(r) < run_tasks_total(r) && !diverged) {
 		struct task_result *res = xmalloc(task_result_size(g->p));
 
 		set_slot(g, w->id, 1, method, run_index, run_tasks_done(r));
@@ -105,19 +143,26 @@ static void worker_run(struct worker *w, int method, int run_index)
 			free(res);
 			break;
 		}
+		/* Checkpoint before posting: a row in results.csv always has one. */
+		if (ckpt != NULL && run_save(r, ckpt, &cause) != PL_OK) {
+			free(res);
+			post_error(g, method, run_index, cause);
+			goto out;
+		}
 		/* The receiver owns res once posted: read what we need first. */
 		diverged = res->diverged;
 		ev.type = GRID_EV_TASK;
 		ev.result = res;
 		grid_post(g, &ev);
-		if (diverged)
-			break;
 	}
 	if (!atomic_load(&g->stop)) {
+		/* The checkpoint stays until the receiver has saved this run's rows. */
 		ev.type = GRID_EV_RUN_DONE;
 		ev.result = NULL;
 		grid_post(g, &ev);
 	}
+out:
+	free(ckpt);
 	run_free(r);
 }
 
@@ -131,7 +176,10 @@ static void *worker_main(void *arg)
 		int item;
 
 		pthread_mutex_lock(&g->mu);
-		item = atomic_load(&g->stop) || g->next_item >= g->items ? -1 : g->next_item++;
+		do
+			item = atomic_load(&g->stop) || g->next_item >= g->items ? -1 : g->next_item++;
+		while (item >= 0 && g->skip != NULL &&
+		       g->skip[(item % g->p->nmethods) * g->p->runs + item / g->p->nmethods]);
 		pthread_mutex_unlock(&g->mu);
 		if (item < 0)
 			break;
@@ -167,6 +215,21 @@ struct grid *grid_new(const struct preset *p, const struct dataset *ds, int jobs
 		fcntl(g->wake[i], F_SETFD, FD_CLOEXEC);
 	}
 	return g;
+}
+
+char *grid_checkpoint_path(const char *dir, int method, int run)
+{
+	return xasprintf("%s/m%d-r%d.ckpt", dir, method, run);
+}
+
+void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *skip)
+{
+	size_t n = (size_t)g->p->nmethods * g->p->runs;
+
+	free(g->ckpt_dir);
+	g->ckpt_dir = dir ? xstrdup(dir) : NULL;
+	free(g->skip);
+	g->skip = skip ? memcpy(xmalloc(n), skip, n) : NULL;
 }
 
 void grid_start(struct grid *g)
@@ -277,5 +340,7 @@ void grid_free(struct grid *g)
 	pthread_cond_destroy(&g->resume);
 	free(g->threads);
 	free(g->slots);
+	free(g->ckpt_dir);
+	free(g->skip);
 	free(g);
 }
