@@ -248,6 +248,11 @@ static void fill_row(const struct ui *u, const struct results *res, int m,
 	method_label(&res->p->methods[m], row->label, sizeof(row->label));
 	snprintf(row->glyph, sizeof(row->glyph), "%s", glyph(u, m));
 	results_summarize(res, m, &s);
+	if (s.diverged) {
+		size_t len = strlen(row->label);
+
+		snprintf(row->label + len, sizeof(row->label) - len, " [%d diverged]", s.diverged);
+	}
 	row->runs = s.runs_done;
 	row->tasks = s.tasks_done;
 	for (int t = 0; t < res->tasks; t++)
