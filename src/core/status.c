@@ -31,16 +31,12 @@ enum pl_status pl_fail(char **cause, enum pl_status st, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
-	int n;
 
 	if (cause == NULL)
 		return st;
+	/* Format first: the arguments may point into the old message. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	msg = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	free(*cause);
 	*cause = msg;
