@@ -22,6 +22,7 @@ struct grid_event {
 	struct task_result *result; /* GRID_EV_TASK: owned by the receiver, free() it */
 	int restored;                /* GRID_EV_TASK: read back from a checkpoint */
 	char *message;               /* GRID_EV_ERROR: owned by the receiver */
+	enum pl_status status;       /* GRID_EV_ERROR: what kind of error */
 };
 
 /* What a worker is doing now, for progress bars. */

@@ -25,7 +25,16 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
  * for AVX2 and for the baseline, and the loader picks one at run time, so
  * the binary stays portable and still uses 256-bit vectors where it can.
  */
-#if defined(__x86_64__) && defined(__has_attribute)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PL_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define PL_TSAN 1
+#endif
+/* Not under ThreadSanitizer: ifunc resolvers run before its runtime is up. */
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(PL_TSAN)
 #if __has_attribute(target_clones)
 #define PL_HOT __attribute__((target_clones("avx2", "default")))
 #endif

@@ -29,6 +29,11 @@ int signals_install(void);
 /* The last signal caught, or 0. */
 int signals_caught(void);
 
+/* The data folder for p: --data-dir if given (used as it is, or its
+ * <dataset> subfolder), else the first complete place of the lookup order;
+ * NULL if none. Newly allocated. */
+char *cli_data_dir(const struct cli_opts *o, const struct preset *p);
+
 /* plasticity run: returns the exit status. */
 int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	    int noverrides);

@@ -94,7 +94,8 @@ struct run_state {
 	const char *dir;
 	struct results res;
 	struct grid *grid;
-	int tty, total_tasks, done_tasks, diverged, error;
+	int tty, total_tasks, done_tasks, diverged;
+	int error; /* exit status of the first error, 0 if none */
 	const char *ckpt;        /* checkpoint folder */
 	unsigned char *complete; /* runs done whose checkpoint can go once saved */
 	double start, last_flush;
@@ -180,7 +181,7 @@ static void event_loop(struct run_state *s)
 				on_task(s, &ev);
 			else if (ev.type == GRID_EV_ERROR) {
 				fprintf(stderr, "%splasticity: %s\n", s->tty ? "\n" : "", ev.message);
-				s->error = 1;
+				s->error = s->error ? s->error : pl_status_exit(ev.status);
 			} else if (ev.type == GRID_EV_RUN_DONE) {
 				s->complete[ev.method * s->p->runs + ev.run] = 1;
 			} else if (ev.type == GRID_EV_ALL_DONE)
@@ -194,7 +195,7 @@ static void event_loop(struct run_state *s)
 			fprintf(stderr, "%splasticity: %s\n", s->tty ? "\n" : "", cause);
 			free(cause);
 			cause = NULL;
-			s->error = 1;
+			s->error = s->error ? s->error : 74;
 			grid_stop(s->grid);
 		}
 	}
@@ -274,7 +275,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 			s.done_tasks, s.total_tasks, dir);
 		status = 130;
 	} else if (s.error && status == 0) {
-		status = 65;
+		status = s.error;
 	} else if (s.diverged && status == 0) {
 		fprintf(stderr, "plasticity: %d runs diverged (see results.csv)\n", s.diverged);
 		status = 1;
@@ -307,7 +308,7 @@ static int resume(const struct cli_opts *o)
 		preset_free(&p);
 		return pl_status_exit(st);
 	}
-	data = dataset_locate(p.dataset, o->data_dir, p.data_dir, NULL, NULL);
+	data = cli_data_dir(o, &p);
 	st = data ? dataset_load(&ds, p.dataset, data, &cause)
 		  : pl_fail(&cause, PL_ERR_NOINPUT, "no %s data found (see 'plasticity --info')",
 			    p.dataset);
@@ -323,6 +324,21 @@ static int resume(const struct cli_opts *o)
 	free(data);
 	free(cause);
 	return status;
+}
+
+char *cli_data_dir(const struct cli_opts *o, const struct preset *p)
+{
+	char *sub;
+
+	if (o->data_dir == NULL)
+		return dataset_locate(p->dataset, NULL, p->data_dir, NULL, NULL);
+	/* A folder named on the command line is used, never silently skipped:
+	 * loading it then says exactly what is wrong with it. */
+	sub = xasprintf("%s/%s", o->data_dir, p->dataset);
+	if (dataset_dir_complete(sub))
+		return sub;
+	free(sub);
+	return xstrdup(o->data_dir);
 }
 
 int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
@@ -343,7 +359,7 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 		preset_write(&p, stdout);
 		goto out;
 	}
-	data = dataset_locate(p.dataset, o->data_dir, p.data_dir, NULL, NULL);
+	data = cli_data_dir(o, &p);
 	if (data == NULL) {
 		fprintf(stderr,
 			"plasticity: no %s data found (run scripts/fetch-data, or see "

@@ -82,10 +82,11 @@ static void set_slot(struct grid *g, int id, int busy, int method, int run, int 
 	pthread_mutex_unlock(&g->mu);
 }
 
-static void post_error(struct grid *g, int method, int run, char *message)
+static void post_error(struct grid *g, int method, int run, enum pl_status st,
+		       char *message)
 {
 	struct grid_event ev = { .type = GRID_EV_ERROR, .method = method, .run = run,
-				 .message = message };
+				 .message = message, .status = st };
 
 	grid_post(g, &ev);
 	atomic_store(&g->stop, 1);
@@ -96,11 +97,12 @@ static void post_error(struct grid *g, int method, int run, char *message)
 static int resume_run(struct grid *g, struct run *r, const char *path, int method, int run)
 {
 	char *cause = NULL;
+	enum pl_status st;
 
 	if (access(path, F_OK) != 0)
 		return 0;
-	if (run_restore(r, path, &cause) != PL_OK) {
-		post_error(g, method, run, cause);
+	if ((st = run_restore(r, path, &cause)) != PL_OK) {
+		post_error(g, method, run, st, cause);
 		return -1;
 	}
 	for (int t = 0; t < run_tasks_done(r); t++) {
@@ -124,9 +126,10 @@ static void worker_run(struct worker *w, int method, int run_index)
 	struct run *r = NULL;
 	char *cause = NULL, *ckpt = NULL;
 	int diverged = 0;
+	enum pl_status st = run_new(&r, g->p, method, run_index, g->ds, &cause);
 
-	if (run_new(&r, g->p, method, run_index, g->ds, &cause) != PL_OK) {
-		post_error(g, method, run_index, cause);
+	if (st != PL_OK) {
+		post_error(g, method, run_index, st, cause);
 		return;
 	}
 	if (g->ckpt_dir != NULL) {
@@ -144,9 +147,9 @@ static void worker_run(struct worker *w, int method, int run_index)
 			break;
 		}
 		/* Checkpoint before posting: a row in results.csv always has one. */
-		if (ckpt != NULL && run_save(r, ckpt, &cause) != PL_OK) {
+		if (ckpt != NULL && (st = run_save(r, ckpt, &cause)) != PL_OK) {
 			free(res);
-			post_error(g, method, run_index, cause);
+			post_error(g, method, run_index, st, cause);
 			goto out;
 		}
 		/* The receiver owns res once posted: read what we need first. */

@@ -309,7 +309,11 @@ static int ensure_data(struct ui *u, const struct preset *p)
 
 	if (u->ds.name != NULL && strcmp(u->ds.name, p->dataset) == 0)
 		return 0;
-	dir = dataset_locate(p->dataset, u->o.data_dir, p->data_dir, NULL, NULL);
+	{
+		struct cli_opts co = { .data_dir = u->o.data_dir };
+
+		dir = cli_data_dir(&co, p);
+	}
 	if (dir == NULL) {
 		set_msg(u, 1, "no %s data found: run scripts/fetch-data (see plasticity --info)",
 			p->dataset);

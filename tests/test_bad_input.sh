@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Bad input through the real command line: every case must exit with its
+# sysexits status and one exact line on stderr, and leave no run directory
+# or half-written file behind. TAP output. (Bad presets: test_presets_bad.sh.)
+set -u
+. "${SRCDIR:-.}/tests/tap.sh"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-bad.XXXXXX")
+trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+quick="$SRCDIR/experiments/quick.yaml"
+n=0
+
+# expect STATUS MESSAGE DESCRIPTION -- ARGS...: run, then check status,
+# stderr (exactly one line) and that --out was not created.
+expect() {
+	local status=$1 msg=$2 what=$3
+	shift 4
+	n=$((n + 1))
+	PLASTICITY_DATA= "$PLASTICITY" run "$@" --out "$tmp/out$n" >/dev/null 2>"$tmp/err"
+	local got=$?
+	if [ "$got" = "$status" ] && [ "$(cat "$tmp/err")" = "plasticity: $msg" ] && [ ! -e "$tmp/out$n" ]; then
+		tap_result 0 "$what"
+	else
+		tap_result 1 "$what"
+		printf '#   status %s (want %s)\n#   stderr: %s\n#   want:   plasticity: %s\n' \
+			"$got" "$status" "$(head -3 "$tmp/err")" "$msg"
+	fi
+}
+
+# A dataset directory with one file replaced by a broken one.
+broken() { # NAME FILE KIND
+	local d="$tmp/$1"
+	"$GEN_IDX" "$d" --train 10 --test 10 >/dev/null
+	rm -f "$d/$2"
+	"$GEN_IDX" --corrupt "$3" "$d/$2" >/dev/null
+	echo "$d"
+}
+
+img=train-images-idx3-ubyte
+lab=train-labels-idx1-ubyte
+d=$(broken empty $img empty)
+expect 65 "$d/$img: empty file" "IDX: empty file" -- "$quick" --data-dir "$d"
+d=$(broken short $img short-header)
+expect 65 "$d/$img: truncated header" "IDX: truncated header" -- "$quick" --data-dir "$d"
+d=$(broken body $img truncated-body)
+expect 65 "$d/$img: truncated: expected 10 images (7856 bytes), file ends after 4036 bytes" \
+	"IDX: truncated body" -- "$quick" --data-dir "$d"
+d=$(broken magic $img wrong-magic)
+expect 65 "$d/$img: wrong magic number 0x00000802 (expected 2051 for images)" \
+	"IDX: wrong magic" -- "$quick" --data-dir "$d"
+d=$(broken dims $img wrong-dims)
+expect 65 "$d/$img: images are 32x32, expected 28x28" "IDX: wrong dimensions" -- "$quick" --data-dir "$d"
+d=$(broken zero $img zero-images)
+expect 65 "$d/$img: no images" "IDX: zero images" -- "$quick" --data-dir "$d"
+d=$(broken label $lab label-range)
+expect 65 "$d/$lab: label 12 at index 5 is outside 0..9" "IDX: label above 9" -- "$quick" --data-dir "$d"
+d=$(broken trailing $img trailing-bytes)
+expect 65 "$d/$img: 7 unexpected bytes after the data" "IDX: trailing bytes" -- "$quick" --data-dir "$d"
+d=$(broken gz $img.gz bad-gzip)
+rm -f "$d/$img"
+expect 65 "$d/$img.gz: corrupt gzip stream: invalid block type" "IDX: corrupt gzip stream" \
+	-- "$quick" --data-dir "$d"
+"$GEN_IDX" --mismatch "$tmp/mm" >/dev/null
+expect 65 "$(PLASTICITY_DATA= "$PLASTICITY" run "$quick" --data-dir "$tmp/mm" --out "$tmp/probe" 2>&1 >/dev/null | sed 's/^plasticity: //')" \
+	"IDX: image and label counts differ" -- "$quick" --data-dir "$tmp/mm"
+ok_if "grep -q 'images, but .* labels' '$tmp/err'" "... the message names both counts"
+"$GEN_IDX" "$tmp/dir" --train 10 --test 10 >/dev/null
+rm "$tmp/dir/$img" && mkdir "$tmp/dir/$img"
+expect 66 "$tmp/dir/$img: is a directory" "IDX: a directory where a file is expected" -- "$quick" --data-dir "$tmp/dir"
+if [ "$(id -u)" = 0 ]; then
+	tap_result 0 "IDX: an unreadable file # SKIP root reads anything"
+else
+	"$GEN_IDX" "$tmp/unread" --train 10 --test 10 >/dev/null
+	chmod 000 "$tmp/unread/$img"
+	expect 66 "$tmp/unread/$img: cannot open: Permission denied" "IDX: an unreadable file" \
+		-- "$quick" --data-dir "$tmp/unread"
+fi
+
+"$GEN_IDX" "$tmp/good" --train 100 --test 50 >/dev/null
+g="$tmp/good"
+expect 78 "override 'tasks=0': tasks: must be between 1 and 100000, got 0" "override: tasks=0" \
+	-- "$quick" tasks=0 --data-dir "$g"
+expect 78 "override 'methods.0.rho=0.1': methods[0]: rho applies only to optimizer sam" \
+	"override: rho given to sgd" -- "$quick" methods.0.rho=0.1 --data-dir "$g"
+expect 78 "override 'colour=red': unknown key 'colour'" "override: unknown key" \
+	-- "$quick" colour=red --data-dir "$g"
+expect 78 "override 'methods.0.lr=nan': methods[0].lr: must be a finite number, got 'nan'" \
+	"override: NaN learning rate" -- "$quick" methods.0.lr=nan --data-dir "$g"
+touch "$tmp/afile"
+n=$((n + 1))
+PLASTICITY_DATA= "$PLASTICITY" run "$quick" tasks=1 runs=1 --data-dir "$g" --out "$tmp/afile/run" >/dev/null 2>"$tmp/err"
+is "$?:$(cat "$tmp/err")" "73:plasticity: $tmp/afile/run: cannot create directory: Not a directory" \
+	"output: a run directory that cannot be created"
+mkdir -p "$tmp/full"
+echo keep >"$tmp/full/notes.txt"
+PLASTICITY_DATA= "$PLASTICITY" run "$quick" tasks=1 runs=1 --data-dir "$g" --out "$tmp/full" >/dev/null 2>"$tmp/err"
+is "$?:$(cat "$tmp/err")" \
+	"73:plasticity: $tmp/full: run directory exists and is not empty (use --force to overwrite)" \
+	"output: an existing run directory is refused"
+is "$(cat "$tmp/full/notes.txt")" "keep" "... and what it held is untouched"
+
+# A full disk: files may grow to 2 KiB only (SIGXFSZ ignored, so writes fail).
+(
+	trap '' XFSZ
+	ulimit -f 2
+	PLASTICITY_DATA= exec "$PLASTICITY" run "$quick" tasks=40 runs=2 'hidden=[16]' \
+		--data-dir "$g" --out "$tmp/disk" --jobs 1 --quiet >/dev/null 2>"$tmp/err"
+)
+is "$?" 74 "output: a full disk exits 74"
+ok_if "grep -q '^plasticity: $tmp/disk/.*: cannot write: File too large$' '$tmp/err'" \
+	"... naming the file that could not be written"
+ok_if "[ -z \"\$(find '$tmp/disk' -name '*.tmp.*')\" ]" "... leaving no temporary file"
+ok_if "head -1 '$tmp/disk/results.csv' | grep -q '^method,' && [ \"\$(tail -c1 '$tmp/disk/results.csv' | od -An -c | tr -d ' ')\" = '\\n' ]" \
+	"... and results.csv whole (header, complete last line)"
+ok_if "PLASTICITY_DATA= '$PLASTICITY' run '$tmp/disk/preset.yaml' --print-config >/dev/null" \
+	"... and preset.yaml loadable"
+
+expect 64 "--jobs: expected 1..1024, got 'abc'" "option: --jobs abc" -- "$quick" --jobs abc
+
+done_testing
