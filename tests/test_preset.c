@@ -251,6 +251,15 @@ static void test_round_trip(void)
 	   "every option read as written");
 	ok(round_trip(&p),
 	   "every option: write and load back (data_dir quoted, rho 17 digits)");
+	/* What YAML refuses raw (C1, U+FFFE) or folds (U+0085, U+2028): escaped. */
+	ok(preset_override(&p,
+	                   "data_dir=\t\xc2\x80\xc2\x85\xe2\x80\xa8\xef\xbf\xbe"
+	                   "\xc3\xa9\xe2\x82\xac\xf0\x9f\x99\x82",
+	                   &cause) == PL_OK &&
+	       round_trip(&p),
+	   "data_dir with control, line-break and other non-ASCII characters: write and "
+	   "load back");
+	free(cause);
 	preset_free(&p);
 }
 
@@ -460,6 +469,12 @@ static void test_overrides(void)
 	    {"hidden=1,x",
 	     "override 'hidden=1,x': hidden[1]: expected an integer, got 'x'"},
 	    {"hidden=", "override 'hidden=': hidden: expected 1 to 8 integers, got 0"},
+	    {"tasks=\xff", "override 'tasks=\xff': tasks: not valid UTF-8"},
+	    {"hidden=1,\xff", "override 'hidden=1,\xff': hidden: not valid UTF-8"},
+	    {"data_dir=\xed\xa0\x80", /* a surrogate */
+	     "override 'data_dir=\xed\xa0\x80': data_dir: not valid UTF-8"},
+	    {"data_dir=\xf4\x90\x80\x80", /* U+110000 */
+	     "override 'data_dir=\xf4\x90\x80\x80': data_dir: not valid UTF-8"},
 	    {"name=a/b", "override 'name=a/b': name: must be 1 to 63 letters, digits, "
 	                 "'.', '_' or '-', got "
 	                 "'a/b'"},

@@ -196,6 +196,42 @@ static void fmt_double(char *buf, size_t len, double v)
 	}
 }
 
+/* The code point at s and its length in bytes; a byte that starts no UTF-8
+ * sequence stands for itself. */
+static unsigned utf8_next(const unsigned char *s, int *len)
+{
+	int n = s[0] < 0xc0 ? 1 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	unsigned cp = n == 1 ? s[0] : s[0] & (0x7fu >> n);
+
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*len = 1;
+			return s[0];
+		}
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	*len = n;
+	return cp;
+}
+
+/* UTF-8 that a YAML reader takes: libyaml's document API alone would let
+ * surrogates and code points past U+10FFFF through, and overrides use it. */
+static int utf8_valid(const char *s)
+{
+	static const unsigned least[5] = {0, 0, 0x80, 0x800, 0x10000};
+	const unsigned char *u = (const unsigned char *)s;
+	int n;
+
+	for (; *u != '\0'; u += n) {
+		unsigned cp = utf8_next(u, &n);
+
+		if ((u[0] >= 0x80 && n == 1) || u[0] >= 0xf8 || cp < least[n] ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
 /* Choice i of "a|b|c" into buf; "" when there is no such choice. */
 static const char *choice_at(const char *choices, int i, char *buf, size_t len)
 {
@@ -726,6 +762,9 @@ static char *value_apply(const struct schema_entry *e, void *base, const char *t
 	struct ctx c = {.doc = &doc};
 	char *msg = NULL;
 
+	/* A file's text was checked by libyaml's reader; this did not come from one. */
+	if (!utf8_valid(text))
+		return xasprintf("%s: not valid UTF-8", label);
 	if (e->type == SCHEMA_INT_LIST) {
 		if (list_doc(&doc, text, &msg) < 0) {
 			c.msg = xasprintf("%s: %s", label, msg);
@@ -1333,22 +1372,32 @@ static int plain_ok(const char *s)
 	return *end != '\0';
 }
 
+/*
+ * Double-quoted unless plain is safe. Escaped: what a YAML reader refuses raw
+ * (C0 and C1 controls, U+FFFE, U+FFFF) or would fold as a line break (U+0085,
+ * U+2028, U+2029).
+ */
 static void string_write(const char *s, FILE *fp)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	int n;
+
 	if (plain_ok(s)) {
 		fputs(s, fp);
 		return;
 	}
 	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	for (; *u != '\0'; u += n) {
+		unsigned cp = utf8_next(u, &n);
 
-		if (ch == '"' || ch == '\\')
-			fprintf(fp, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(fp, "\\x%02x", ch);
+		if (cp == '"' || cp == '\\')
+			fprintf(fp, "\\%c", cp);
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			fprintf(fp, "\\x%02x", cp);
+		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xfffe || cp == 0xffff)
+			fprintf(fp, "\\u%04x", cp);
 		else
-			fputc(ch, fp);
+			fwrite(u, 1, (size_t)n, fp);
 	}
 	fputc('"', fp);
 }
