@@ -31,6 +31,7 @@
 
 #include "plasticity/idx.h"
 #include "plasticity/preset.h"
+#include "plasticity/train.h"
 #include "plasticity/util.h"
 
 /* Bigger preset files are surely a mistake, and reading them whole is simpler. */
@@ -918,10 +919,12 @@ static char *check_methods(const struct preset *p, struct blame *b)
  * Refuse networks that could not be allocated anyway, before a worker tries:
  * every parameter and every activation of a batch is a float in one buffer.
  */
+#define RESULTS_MAX_BYTES ((uint64_t)4 << 30)
+
 static char *check_size(const struct preset *p, struct blame *b)
 {
 	uint64_t out = p->setting == SETTING_CLASS ? 2 : IDX_CLASSES;
-	uint64_t prev = IDX_PIXELS, params = 0, widths = IDX_PIXELS + out;
+	uint64_t prev = IDX_PIXELS, params = 0, widths = IDX_PIXELS + out, cells, cell;
 
 	for (int i = 0; i < p->nhidden; i++) {
 		params += prev * (uint64_t)p->hidden[i] + (uint64_t)p->hidden[i];
@@ -934,6 +937,18 @@ static char *check_size(const struct preset *p, struct blame *b)
 		return xasprintf("hidden: network of %" PRIu64
 		                 " parameters needs %.1f GiB, refusing",
 		                 params, (double)params * sizeof(float) / (1 << 30));
+	}
+	/* Every finished task's result is kept in memory for the summary
+	 * (task_result_size's arithmetic, without linking the engine). */
+	cells = (uint64_t)p->tasks * (uint64_t)p->runs * (uint64_t)(p->nmethods ? p->nmethods : 1);
+	cell = sizeof(struct task_result) +
+	       (p->accuracy_matrix ? (uint64_t)p->tasks * sizeof(float) : 0);
+	if (cells * cell > RESULTS_MAX_BYTES) {
+		b->key = "tasks";
+		return xasprintf("tasks: %d tasks x %d runs x %d methods need %.1f GiB of results, "
+				 "refusing",
+				 p->tasks, p->runs, p->nmethods,
+				 (double)(cells * cell) / (1 << 30));
 	}
 	if (widths * (uint64_t)p->batch_size > FLOATS_MAX) {
 		b->key = "batch_size";
