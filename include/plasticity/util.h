@@ -63,6 +63,13 @@ enum pl_status atomic_open(struct atomic_file *af, const char *path, char **caus
 enum pl_status atomic_commit(struct atomic_file *af, char **cause);
 void atomic_abort(struct atomic_file *af);
 
+/*
+ * $XDG_CONFIG_HOME/plasticity/SUB, or ~/.config/plasticity/SUB when that is
+ * unset or relative (the XDG spec ignores relative values); NULL when
+ * neither is known. Newly allocated.
+ */
+char *pl_config_dir(const char *sub);
+
 /* mkdir -p; fails with PL_ERR_CANTCREAT naming the path. */
 enum pl_status mkdir_p(const char *path, char **cause);
 

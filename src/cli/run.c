@@ -6,9 +6,7 @@
  * results.csv (atomically) every few seconds, so an interrupted grid keeps
  * every finished task's rows.
  */
-#include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +38,7 @@ static int exists(const char *path)
 
 char *cli_find_preset(const char *arg, char **cause)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *dirs[3], *found = NULL;
+	char *dirs[3], *found = NULL, *user = pl_config_dir("presets");
 	int n = 0;
 
 	if (strchr(arg, '/') != NULL || exists(arg)) {
@@ -51,10 +48,8 @@ char *cli_find_preset(const char *arg, char **cause)
 		return NULL;
 	}
 	dirs[n++] = xstrdup("experiments");
-	if (xdg != NULL && xdg[0] == '/')
-		dirs[n++] = xasprintf("%s/plasticity/presets", xdg);
-	else if (home != NULL)
-		dirs[n++] = xasprintf("%s/.config/plasticity/presets", home);
+	if (user != NULL)
+		dirs[n++] = user;
 	dirs[n++] = xstrdup(PL_DATADIR "/experiments");
 	for (int i = 0; i < n && found == NULL; i++) {
 		char *path = xasprintf("%s/%s.yaml", dirs[i], arg);
@@ -64,9 +59,15 @@ char *cli_find_preset(const char *arg, char **cause)
 		else
 			free(path);
 	}
-	if (found == NULL)
-		pl_fail(cause, PL_ERR_NOINPUT, "%s: no such preset (looked for %s.yaml in %s, %s, %s)",
-			arg, arg, dirs[0], dirs[1], dirs[2]);
+	if (found == NULL) {
+		/* n is 2 or 3: the user folder is missing when no home is known. */
+		char *list = n == 3 ? xasprintf("%s, %s, %s", dirs[0], dirs[1], dirs[2])
+				    : xasprintf("%s, %s", dirs[0], dirs[1]);
+
+		pl_fail(cause, PL_ERR_NOINPUT, "%s: no such preset (looked for %s.yaml in %s)", arg,
+			arg, list);
+		free(list);
+	}
 	for (int i = 0; i < n; i++)
 		free(dirs[i]);
 	return found;

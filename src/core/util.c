@@ -97,6 +97,17 @@ double pl_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+char *pl_config_dir(const char *sub)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/plasticity/%s", xdg, sub);
+	if (home != NULL && home[0] != '\0')
+		return xasprintf("%s/.config/plasticity/%s", home, sub);
+	return NULL;
+}
+
 enum pl_status mkdir_p(const char *path, char **cause)
 {
 	char *buf = xstrdup(path);

@@ -173,20 +173,6 @@ static const struct schema_entry *schema_find(const struct schema_entry *tab, si
 
 /* --- small text helpers ------------------------------------------------- */
 
-static char *vformat(const char *fmt, va_list ap)
-{
-	va_list ap2;
-	char *s;
-	int n;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	s = xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
 /* The shortest of %.15g..%.17g that reads back as exactly v. */
 static void fmt_double(char *buf, size_t len, double v)
 {
@@ -362,7 +348,7 @@ __attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, yaml_mar
 
 	if (c->msg == NULL) {
 		va_start(ap, fmt);
-		c->msg = vformat(fmt, ap);
+		c->msg = xvasprintf(fmt, ap);
 		va_end(ap);
 		c->mark = mark;
 	}

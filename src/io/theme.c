@@ -383,23 +383,11 @@ static enum pl_status name_check(const char *name, char **cause)
 	return st;
 }
 
-/* $XDG_CONFIG_HOME if absolute (the XDG spec ignores relative ones), else ~/.config. */
-static char *config_home(void)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-
-	if (xdg != NULL && xdg[0] == '/')
-		return xstrdup(xdg);
-	if (home != NULL && home[0] != '\0')
-		return xasprintf("%s/.config", home);
-	return NULL;
-}
-
 enum pl_status theme_find(struct theme *t, const char *name, char **cause)
 {
-	char *conf = config_home(), *looked = xstrdup("built-ins");
-	char *dirs[3] = {conf ? xasprintf("%s/plasticity/themes", conf) : NULL,
-	                 xstrdup(PL_DATADIR "/themes"), xstrdup("./themes")};
+	char *looked = xstrdup("built-ins");
+	char *dirs[3] = {pl_config_dir("themes"), xstrdup(PL_DATADIR "/themes"),
+	                 xstrdup("./themes")};
 	enum pl_status st = name_check(name, cause);
 	struct stat sb;
 
@@ -429,7 +417,6 @@ out:
 	for (int i = 0; i < 3; i++)
 		free(dirs[i]);
 	free(looked);
-	free(conf);
 	return st;
 }
 

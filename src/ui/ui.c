@@ -9,13 +9,10 @@
  */
 #include <curses.h>
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,12 +202,11 @@ static void add_themes_from_name(struct ui *u, const char *name)
 /* The themes t cycles through: the built-ins, then every file theme_find can reach. */
 static void load_theme_list(struct ui *u)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *dir = xdg && xdg[0] == '/' ? xasprintf("%s/plasticity/themes", xdg)
-					  : xasprintf("%s/.config/plasticity/themes", home ? home : "");
+	char *dir = pl_config_dir("themes");
 
 	u->themes[u->nthemes++] = xstrdup("default");
-	add_themes_from(u, dir);
+	if (dir != NULL)
+		add_themes_from(u, dir);
 	add_themes_from(u, PL_DATADIR "/themes");
 	add_themes_from(u, "themes");
 	qsort(u->themes + 1, (size_t)u->nthemes - 1, sizeof(char *), cmp_str);
@@ -687,7 +683,6 @@ static void draw_progress(struct ui *u, int y)
 					slots[i].batch, slots[i].nbatches);
 	mvhline(y, 0, ' ', COLS);
 	put(y, 0, COLS, role_attr(u, ROLE_TEXT), buf);
-	(void)frac;
 }
 
 static void draw_status(struct ui *u, int y)
@@ -900,9 +895,16 @@ static void form_key(struct ui *u, int ch)
 	free(cause);
 }
 
+/* Where saved presets go; ./.config/... when no home is known. */
+static char *user_presets(void)
+{
+	char *dir = pl_config_dir("presets");
+
+	return dir ? dir : xstrdup("./.config/plasticity/presets");
+}
+
 static void save_preset(struct ui *u)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	char *path, *dir = NULL, *cause = NULL, *slash;
 	struct atomic_file af;
 	enum pl_status st = PL_OK;
@@ -912,8 +914,7 @@ static void save_preset(struct ui *u)
 	if (strchr(u->dlg_buf, '/') != NULL) {
 		path = xstrdup(u->dlg_buf);
 	} else {
-		dir = xdg && xdg[0] == '/' ? xasprintf("%s/plasticity/presets", xdg)
-					   : xasprintf("%s/.config/plasticity/presets", home ? home : ".");
+		dir = user_presets();
 		path = xasprintf("%s/%s%s", dir, u->dlg_buf,
 				 strstr(u->dlg_buf, ".yaml") ? "" : ".yaml");
 		st = mkdir_p(dir, &cause);
@@ -964,9 +965,7 @@ static void add_presets_from(struct ui *u, const char *dir)
 
 static void open_dialog(struct ui *u)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *user = xdg && xdg[0] == '/' ? xasprintf("%s/plasticity/presets", xdg)
-					   : xasprintf("%s/.config/plasticity/presets", home ? home : ".");
+	char *user = user_presets();
 
 	for (int i = 0; i < u->nlist; i++)
 		free(u->list[i]);
