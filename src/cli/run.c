@@ -38,7 +38,7 @@ static int exists(const char *path)
 
 char *cli_find_preset(const char *arg, char **cause)
 {
-	char *dirs[3], *found = NULL, *user = pl_config_dir("presets");
+	char *dirs[3], *found = NULL, *user;
 	int n = 0;
 
 	if (strchr(arg, '/') != NULL || exists(arg)) {
@@ -48,6 +48,7 @@ char *cli_find_preset(const char *arg, char **cause)
 		return NULL;
 	}
 	dirs[n++] = xstrdup("experiments");
+	user = pl_config_dir("presets");
 	if (user != NULL)
 		dirs[n++] = user;
 	dirs[n++] = xstrdup(PL_DATADIR "/experiments");
