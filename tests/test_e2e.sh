@@ -130,4 +130,26 @@ is "$?" 66 "--resume of a missing directory exits 66"
 "$PLASTICITY" run --resume "$tmp/killed" tasks=3 >/dev/null 2>"$tmp/err"
 is "$?" 64 "--resume with KEY=VALUE is a usage error"
 
+# One process at a time per run directory: a second --resume, and --force
+# into a directory a live run writes, are refused naming the holder's pid.
+"$PLASTICITY" run "$tmp/resume.yaml" --out "$tmp/live" --jobs 1 >/dev/null 2>"$tmp/live.err" &
+pid=$!
+for _ in $(seq 1 200); do
+	[ "$(grep -c ' acc ' "$tmp/live.err" 2>/dev/null)" -ge 2 ] && break
+	sleep 0.02
+done
+"$PLASTICITY" run --resume "$tmp/live" --jobs 1 >/dev/null 2>"$tmp/second.err"
+is "$?" 73 "a second --resume of a directory in use exits 73"
+is "$(cat "$tmp/second.err")" \
+	"plasticity: $tmp/live: in use by process $pid (another plasticity run or UI writes it; wait for it or stop it)" \
+	"... naming the process that holds it"
+"$PLASTICITY" run "$tmp/resume.yaml" --out "$tmp/live" --force --jobs 1 >/dev/null 2>"$tmp/force.err"
+is "$?" 73 "--force into a directory in use exits 73"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+"$PLASTICITY" run --resume "$tmp/live" --jobs 2 --quiet >/dev/null 2>&1
+is "$?" 0 "after the holder is killed, --resume takes the lock and finishes"
+is "$(strip_times "$tmp/live/results.csv" | md5sum)" "$(strip_times "$tmp/whole/results.csv" | md5sum)" \
+	"... with the uninterrupted grid's results"
+
 done_testing

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "plasticity/dirlock.h"
 #include "plasticity/grid.h"
 #include "plasticity/idx.h"
 #include "plasticity/results.h"
@@ -300,14 +301,20 @@ static int resume(const struct cli_opts *o)
 	struct preset p;
 	struct results res;
 	struct dataset ds = { 0 };
+	struct dirlock *lock = NULL;
 	char *data = NULL, *cause = NULL;
-	enum pl_status st = rundir_load(o->resume, &p, &res, &cause);
+	enum pl_status st = dirlock_acquire(&lock, o->resume, &cause);
 	int status;
 
+	if (st == PL_OK)
+		st = rundir_load(o->resume, &p, &res, &cause);
+	else
+		preset_defaults(&p);
 	if (st != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		free(cause);
 		preset_free(&p);
+		dirlock_release(lock);
 		return pl_status_exit(st);
 	}
 	data = cli_data_dir(o, &p);
@@ -325,6 +332,7 @@ static int resume(const struct cli_opts *o)
 	preset_free(&p);
 	free(data);
 	free(cause);
+	dirlock_release(lock);
 	return status;
 }
 
@@ -348,6 +356,7 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 {
 	struct preset p;
 	struct dataset ds = { 0 };
+	struct dirlock *lock = NULL;
 	char *dir = NULL, *data = NULL, *cause = NULL;
 	int status;
 	enum pl_status st;
@@ -374,6 +383,9 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	dir = o->out ? xstrdup(o->out) : rundir_default(&p);
 	if (st == PL_OK)
 		st = rundir_create(dir, o->force, &cause);
+	/* Before anything is written: --force must not write over a live run. */
+	if (st == PL_OK)
+		st = dirlock_acquire(&lock, dir, &cause);
 	if (st == PL_OK)
 		st = rundir_write_preset(dir, &p, data, &cause);
 	if (st != PL_OK) {
@@ -383,6 +395,7 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	}
 	status = run_grid(o, &p, &ds, dir, NULL);
 out:
+	dirlock_release(lock);
 	dataset_free(&ds);
 	preset_free(&p);
 	free(data);
