@@ -152,4 +152,47 @@ is "$?" 0 "after the holder is killed, --resume takes the lock and finishes"
 is "$(strip_times "$tmp/live/results.csv" | md5sum)" "$(strip_times "$tmp/whole/results.csv" | md5sum)" \
 	"... with the uninterrupted grid's results"
 
+# A run directory records what it was made from (identity.yaml) and
+# --resume refuses anything else, naming the file and the key.
+"$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=2 --out "$tmp/id" --quiet >/dev/null 2>&1
+ok_if "grep -q '^data_crc32: \"[0-9a-f]\{8\}\"' '$tmp/id/identity.yaml' && grep -q '^data_dir: ' '$tmp/id/identity.yaml'" \
+	"identity.yaml records the data folder and its CRC-32"
+cp -R "$tmp/id" "$tmp/id-edit"
+sed -i 's/^batch_size: 16/batch_size: 64/' "$tmp/id-edit/preset.yaml"
+"$PLASTICITY" run --resume "$tmp/id-edit" >/dev/null 2>"$tmp/err"
+is "$?" 78 "an edited preset.yaml is refused (exit 78)"
+is "$(cat "$tmp/err")" \
+	"plasticity: $tmp/id-edit/preset.yaml: batch_size is 64, but this run was started with 16 (identity.yaml); a run directory resumes only what was run" \
+	"... naming the key and both values"
+cp -R "$tmp/id" "$tmp/id-lr"
+sed -i '0,/^    lr: 0.05/s//    lr: 0.2/' "$tmp/id-lr/preset.yaml"
+"$PLASTICITY" run --resume "$tmp/id-lr" >/dev/null 2>"$tmp/err"
+ok_if "grep -q 'preset.yaml: methods.0.lr is 0.2, but this run was started with 0.05' '$tmp/err'" \
+	"an edited method key is named as methods.N.KEY"
+"$GEN_IDX" "$tmp/other" --train 601 --test 200 >/dev/null
+"$PLASTICITY" run --resume "$tmp/id" --data-dir "$tmp/other" >/dev/null 2>"$tmp/err"
+is "$?" 65 "resuming on other data is refused (exit 65)"
+ok_if "grep -q 'identity.yaml: data_crc32: the data in $tmp/other has CRC-32' '$tmp/err'" \
+	"... naming data_crc32 and the folder"
+rm "$tmp/id-edit/identity.yaml"
+"$PLASTICITY" run --resume "$tmp/id-edit" >/dev/null 2>"$tmp/err"
+is "$?" 66 "a run directory without identity.yaml is not resumed (66)"
+
+# Paths with a newline, '#', quotes and bytes that are not UTF-8 are YAML
+# values, never comment text: the run resumes from that data folder.
+weird="$tmp/we"$'\n'"name: x #\"'"$'\xff\xfe'
+mkdir -p "$weird-data"
+cp "$tmp/data"/* "$weird-data/"
+"$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=2 --data-dir "$weird-data" --out "$weird" --quiet >/dev/null 2>"$tmp/err"
+is "$?" 0 "a run with a newline, '#', quotes and non-UTF-8 bytes in --out and --data-dir"
+ok_if '! grep -q "^name: x" "$weird/preset.yaml" "$weird/identity.yaml"' \
+	"... no path text becomes a YAML key"
+# Keep only the header: --resume then trains every run again, on the recorded data.
+head -1 "$weird/results.csv" >"$tmp/header.csv" && mv "$tmp/header.csv" "$weird/results.csv"
+env -u PLASTICITY_DATA "$PLASTICITY" run --resume "$weird" --quiet >/dev/null 2>"$tmp/err"
+is "$?" 0 "... and --resume reads its data from the recorded folder, byte for byte"
+is "$(strip_times "$weird/results.csv" | md5sum)" \
+	"$("$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=2 --out "$tmp/plain" --quiet >/dev/null 2>&1; strip_times "$tmp/plain/results.csv" | md5sum)" \
+	"... with the same results as a plain path"
+
 done_testing

@@ -15,9 +15,8 @@ char *rundir_default(const struct preset *p);
 /* Create dir (mkdir -p); a non-empty existing one is refused unless force. */
 enum pl_status rundir_create(const char *dir, int force, char **cause);
 
-/* preset.yaml: the resolved preset with a comment naming version, BLAS core and data. */
-enum pl_status rundir_write_preset(const char *dir, const struct preset *p,
-				   const char *data_dir, char **cause);
+/* preset.yaml: the resolved preset with a comment naming version and BLAS core. */
+enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char **cause);
 
 /* results.csv; with final also summary.csv and (if enabled) accuracy_matrix.csv. */
 enum pl_status rundir_write_results(const char *dir, const struct results *res, int final,

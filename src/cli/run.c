@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "plasticity/dirlock.h"
 #include "plasticity/grid.h"
+#include "plasticity/identity.h"
 #include "plasticity/idx.h"
 #include "plasticity/results.h"
 #include "plasticity/rundir.h"
@@ -295,39 +296,53 @@ out:
 	return status;
 }
 
-/* --resume DIR: the preset and the finished tasks come from DIR. */
+/* --resume DIR: the preset and the finished tasks come from DIR, checked
+ * against its identity.yaml, on the data it recorded (or --data-dir's,
+ * which must be the same data). */
 static int resume(const struct cli_opts *o)
 {
 	struct preset p;
 	struct results res;
 	struct dataset ds = { 0 };
+	struct run_identity id = { 0 };
 	struct dirlock *lock = NULL;
 	char *data = NULL, *cause = NULL;
 	enum pl_status st = dirlock_acquire(&lock, o->resume, &cause);
-	int status;
+	int status, have_res = 0;
 
+	preset_defaults(&p);
 	if (st == PL_OK)
-		st = rundir_load(o->resume, &p, &res, &cause);
-	else
-		preset_defaults(&p);
-	if (st != PL_OK) {
-		fprintf(stderr, "plasticity: %s\n", cause);
-		free(cause);
-		preset_free(&p);
-		dirlock_release(lock);
-		return pl_status_exit(st);
-	}
-	data = cli_data_dir(o, &p);
-	st = data ? dataset_load(&ds, p.dataset, data, &cause)
-		  : pl_fail(&cause, PL_ERR_NOINPUT, "no %s data found (see 'plasticity --info')",
-			    p.dataset);
+		st = identity_read(o->resume, &id, &cause);
+	/* The preset first, alone: an edit is named before results.csv is read. */
 	if (st == PL_OK) {
+		char *path = xasprintf("%s/preset.yaml", o->resume);
+
+		st = preset_load(&p, path, &cause);
+		free(path);
+	}
+	if (st == PL_OK)
+		st = identity_check_preset(o->resume, &id, &p, &cause);
+	if (st == PL_OK) {
+		preset_free(&p);
+		st = rundir_load(o->resume, &p, &res, &cause);
+		have_res = st == PL_OK;
+	}
+	if (st == PL_OK) {
+		data = o->data_dir ? cli_data_dir(o, &p) : xstrdup(id.data_dir);
+		st = dataset_load(&ds, p.dataset, data, &cause);
+	}
+	if (st == PL_OK)
+		st = identity_check_data(o->resume, &id, &ds, data, &cause);
+	if (st == PL_OK) {
+		have_res = 0;
 		status = run_grid(o, &p, &ds, o->resume, &res);
 	} else {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		status = pl_status_exit(st);
-		results_free(&res);
 	}
+	if (have_res)
+		results_free(&res);
+	identity_free(&id);
 	dataset_free(&ds);
 	preset_free(&p);
 	free(data);
@@ -387,7 +402,9 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	if (st == PL_OK)
 		st = dirlock_acquire(&lock, dir, &cause);
 	if (st == PL_OK)
-		st = rundir_write_preset(dir, &p, data, &cause);
+		st = rundir_write_preset(dir, &p, &cause);
+	if (st == PL_OK)
+		st = identity_write(dir, &p, data, &ds, &cause);
 	if (st != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		status = pl_status_exit(st);

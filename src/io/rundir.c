@@ -83,8 +83,7 @@ void rundir_clean(const char *dir)
 	free(ckpt);
 }
 
-enum pl_status rundir_write_preset(const char *dir, const struct preset *p,
-				   const char *data_dir, char **cause)
+enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char **cause)
 {
 	char *path = xasprintf("%s/preset.yaml", dir);
 	struct atomic_file af;
@@ -96,10 +95,12 @@ enum pl_status rundir_write_preset(const char *dir, const struct preset *p,
 	if (st != PL_OK)
 		return st;
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+	/* No path in a comment: a newline in one would turn the rest into YAML.
+	 * The run's folder and data are values in identity.yaml. */
 	fprintf(af.fp,
-		"# Resolved preset of this run: `plasticity run %s/preset.yaml` repeats it.\n"
-		"# plasticity %s, %s, BLAS core %s, data %s\n",
-		dir, PACKAGE_VERSION, stamp, blas_corename(), data_dir ? data_dir : "-");
+		"# Resolved preset of this run: `plasticity run DIR/preset.yaml` repeats it.\n"
+		"# plasticity %s, %s, BLAS core %s; identity.yaml records the data.\n",
+		PACKAGE_VERSION, stamp, blas_corename());
 	preset_write(p, af.fp);
 	return atomic_commit(&af, cause);
 }

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "plasticity/grid.h"
+#include "plasticity/identity.h"
 #include "plasticity/idx.h"
 #include "plasticity/results.h"
 #include "plasticity/rundir.h"
@@ -435,7 +436,9 @@ static int export_run(struct ui *u, char **where)
 	dir = rundir_default(&u->run_p);
 	st = rundir_create(dir, 0, &cause);
 	if (st == PL_OK)
-		st = rundir_write_preset(dir, &u->run_p, u->data_dir, &cause);
+		st = rundir_write_preset(dir, &u->run_p, &cause);
+	if (st == PL_OK && u->ds.name != NULL)
+		st = identity_write(dir, &u->run_p, u->data_dir, &u->ds, &cause);
 	if (st == PL_OK)
 		st = rundir_write_results(dir, &u->res, 1, &cause);
 	if (st != PL_OK) {
