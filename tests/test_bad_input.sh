@@ -110,7 +110,7 @@ is "$?" 74 "output: a full disk exits 74"
 ok_if "grep -q '^plasticity: $tmp/disk/.*: cannot write: File too large$' '$tmp/err'" \
 	"... naming the file that could not be written"
 ok_if "[ -z \"\$(find '$tmp/disk' -name '*.tmp.*')\" ]" "... leaving no temporary file"
-ok_if "head -1 '$tmp/disk/results.csv' | grep -q '^method,' && [ \"\$(tail -c1 '$tmp/disk/results.csv' | od -An -c | tr -d ' ')\" = '\\n' ]" \
+ok_if "head -1 '$tmp/disk/results.csv' | grep -q '^method_index,method,' && [ \"\$(tail -c1 '$tmp/disk/results.csv' | od -An -c | tr -d ' ')\" = '\\n' ]" \
 	"... and results.csv whole (header, complete last line)"
 ok_if "PLASTICITY_DATA= '$PLASTICITY' run '$tmp/disk/preset.yaml' --print-config >/dev/null" \
 	"... and preset.yaml loadable"

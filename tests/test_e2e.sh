@@ -30,7 +30,7 @@ methods:
 YAML
 
 # Everything but the timing columns (seconds, samples_per_s are the last two).
-strip_times() { cut -d, -f1-12 "$1"; }
+strip_times() { cut -d, -f1-13 "$1"; }
 
 "$PLASTICITY" run "$tmp/small.yaml" --out "$tmp/a" --jobs 1 >"$tmp/a.out" 2>"$tmp/a.err"
 is "$?" 0 "run exits 0"
@@ -38,16 +38,16 @@ for f in preset.yaml results.csv summary.csv; do
 	ok_if "[ -s '$tmp/a/$f' ]" "run directory has $f"
 done
 is "$(head -1 "$tmp/a/results.csv")" \
-	"method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,diverged,seconds,samples_per_s" \
+	"method_index,method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,diverged,seconds,samples_per_s" \
 	"results.csv header"
 is "$(($(wc -l <"$tmp/a/results.csv") - 1))" 24 "results.csv has 3 methods x 2 runs x 4 tasks rows"
 is "$(($(wc -l <"$tmp/a/summary.csv") - 1))" 3 "summary.csv has one row per method"
-is "$(grep -c '^sam lr=0.05 rho=0.05,sam,0.05,0.05,,' "$tmp/a/results.csv")" 8 "sam rows name optimizer, lr and rho"
+is "$(grep -c '^1,sam lr=0.05 rho=0.05,sam,0.05,0.05,,' "$tmp/a/results.csv")" 8 "sam rows name index, optimizer, lr and rho"
 ok_if "grep -q '^method ' '$tmp/a.out' && grep -q '^gnp lr=0.05 lambda=0.01 r=0.01 ' '$tmp/a.out'" \
 	"summary table printed on stdout"
 ok_if "grep -q 'task 4/4: acc' '$tmp/a.err'" "not a terminal: one line per finished task on stderr"
 ok_if "! ls '$tmp/a' | grep -q tmp" "no temporary files left behind"
-last_acc=$(awk -F, 'NR>1 && $1=="sgd lr=0.05" && $8==4 {print $10; exit}' "$tmp/a/results.csv")
+last_acc=$(awk -F, 'NR>1 && $2=="sgd lr=0.05" && $9==4 {print $11; exit}' "$tmp/a/results.csv")
 ok_if "awk 'BEGIN{exit !($last_acc > 0.5)}'" "sgd learns the generated task 4 (acc $last_acc)"
 
 "$PLASTICITY" run "$tmp/a/preset.yaml" --out "$tmp/b" --jobs 2 --quiet >/dev/null 2>"$tmp/b.err"
@@ -58,8 +58,8 @@ ok_if "[ ! -s '$tmp/b.err' ]" "--quiet prints nothing on stderr"
 "$PLASTICITY" run "$tmp/small.yaml" --out "$tmp/c" --jobs 2 --quiet >/dev/null 2>&1
 is "$(strip_times "$tmp/c/results.csv" | md5sum)" "$(strip_times "$tmp/b/results.csv" | md5sum)" \
 	"two runs in a row give identical results.csv"
-is "$(cut -d, -f1-15,17 "$tmp/c/summary.csv" | md5sum)" \
-	"$(cut -d, -f1-15,17 "$tmp/a/summary.csv" | md5sum)" "summary.csv is deterministic too (samples/s aside)"
+is "$(cut -d, -f1-16,18 "$tmp/c/summary.csv" | md5sum)" \
+	"$(cut -d, -f1-16,18 "$tmp/a/summary.csv" | md5sum)" "summary.csv is deterministic too (samples/s aside)"
 
 "$PLASTICITY" run "$tmp/small.yaml" --out "$tmp/a" >/dev/null 2>"$tmp/exists.err"
 is "$?" 73 "an existing, non-empty run directory is refused"
@@ -69,7 +69,7 @@ is "$(cat "$tmp/exists.err")" \
 
 "$PLASTICITY" run "$tmp/small.yaml" setting=class tasks=3 runs=1 --out "$tmp/cls" --quiet >/dev/null 2>&1
 is "$?" 0 "class-incremental run exits 0"
-is "$(awk -F, 'NR>1 {print $9}' "$tmp/cls/results.csv" | sort -u | tr '\n' ' ')" "0-1 0-2 0-3 " \
+is "$(awk -F, 'NR>1 {print $10}' "$tmp/cls/results.csv" | sort -u | tr '\n' ' ')" "0-1 0-2 0-3 " \
 	"class tasks are digit pairs 0-1, 0-2, 0-3"
 
 "$PLASTICITY" run "$tmp/small.yaml" accuracy_matrix=true runs=1 tasks=3 --out "$tmp/m" --quiet >/dev/null 2>&1
@@ -194,5 +194,84 @@ is "$?" 0 "... and --resume reads its data from the recorded folder, byte for by
 is "$(strip_times "$weird/results.csv" | md5sum)" \
 	"$("$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=2 --out "$tmp/plain" --quiet >/dev/null 2>&1; strip_times "$tmp/plain/results.csv" | md5sum)" \
 	"... with the same results as a plain path"
+
+# The run directory describes itself: methods.csv has every key of every
+# method, by index.
+is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,momentum,weight_decay
+0,sgd lr=0.05,sgd,0.05,,,,,0,0
+1,sam lr=0.05 rho=0.05,sam,0.05,0.05,false,,,0,0
+2,gnp lr=0.05 lambda=0.01 r=0.01,gnp,0.05,,,0.01,0.01,0,0" "methods.csv lists every method key by index"
+
+# The accuracy matrix survives SIGKILL and --resume, and resuming a finished
+# directory changes nothing.
+cat >"$tmp/mat.yaml" <<'YAML'
+name: mat
+tasks: 12
+hidden: [32]
+batch_size: 16
+runs: 2
+accuracy_matrix: true
+methods:
+  - optimizer: sgd
+    lr: 0.05
+  - optimizer: sgd
+    lr: 0.05
+  - optimizer: sgd
+    lr: 0.012345678
+  - optimizer: sgd
+    lr: 0.012345679
+YAML
+"$PLASTICITY" run "$tmp/mat.yaml" --out "$tmp/mwhole" --jobs 2 --quiet >/dev/null 2>&1
+"$PLASTICITY" run "$tmp/mat.yaml" --out "$tmp/mkilled" --jobs 2 >/dev/null 2>"$tmp/mkilled.err" &
+pid=$!
+for _ in $(seq 1 400); do
+	[ "$(grep -c ' acc ' "$tmp/mkilled.err" 2>/dev/null)" -ge 40 ] && break
+	sleep 0.01
+done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+killed_at=$(grep -c ' acc ' "$tmp/mkilled.err")
+ok_if "[ $killed_at -lt 96 ]" "accuracy-matrix grid killed after $killed_at of 96 tasks"
+"$PLASTICITY" run --resume "$tmp/mkilled" --jobs 2 --quiet >/dev/null 2>"$tmp/err"
+is "$?" 0 "... --resume finishes it"
+is "$(strip_times "$tmp/mkilled/results.csv" | md5sum)" "$(strip_times "$tmp/mwhole/results.csv" | md5sum)" \
+	"... results.csv equals the uninterrupted one"
+is "$(md5sum <"$tmp/mkilled/accuracy_matrix.csv")" "$(md5sum <"$tmp/mwhole/accuracy_matrix.csv")" \
+	"... and so does accuracy_matrix.csv"
+is "$(($(wc -l <"$tmp/mwhole/accuracy_matrix.csv") - 1))" $((4 * 2 * 78)) "the matrix has every cell (4 methods x 2 runs x 78)"
+is "$(awk -F, 'NR>1 && $1==0' "$tmp/mwhole/results.csv" | cut -d, -f3-13 | md5sum)" \
+	"$(awk -F, 'NR>1 && $1==1' "$tmp/mwhole/results.csv" | cut -d, -f3-13 | md5sum)" \
+	"two identical methods get identical rows"
+is "$(awk -F, 'NR>1 && ($1==2 || $1==3) {print $1 "," $2 "," $4}' "$tmp/mkilled/results.csv" | sort | uniq -c | tr -s ' ')" \
+" 24 2,sgd lr=0.0123457,0.012345678
+ 24 3,sgd lr=0.0123457,0.012345679" \
+	"lr differing in the 8th significant digit stay two methods (one label, own rows, exact lr)"
+cp -R "$tmp/mwhole" "$tmp/mfinished"
+"$PLASTICITY" run --resume "$tmp/mfinished" --jobs 2 --quiet >/dev/null 2>&1
+is "$?" 0 "resuming a finished directory exits 0"
+for f in results.csv accuracy_matrix.csv methods.csv preset.yaml identity.yaml; do
+	is "$(strip_times "$tmp/mfinished/$f" | md5sum)" "$(strip_times "$tmp/mwhole/$f" | md5sum)" \
+		"... and leaves $f as it was"
+done
+
+# results.csv is read strictly: a bad field, an unknown method, a duplicate
+# row and a field that contradicts preset.yaml are errors naming line and field.
+bad_results() { # SED-EXPRESSION WANT-MESSAGE DESCRIPTION
+	rm -rf "$tmp/bad" && cp -R "$tmp/mwhole" "$tmp/bad"
+	sed -i "$1" "$tmp/bad/results.csv"
+	"$PLASTICITY" run --resume "$tmp/bad" --quiet >/dev/null 2>"$tmp/err"
+	is "$?-$(cat "$tmp/err")" "65-plasticity: $tmp/bad/results.csv:$2" "$3"
+}
+bad_results '3s/^\(\([^,]*,\)\{10\}\)[^,]*/\1abc/' \
+	"3: field 11 (test_acc): 'abc' is not a number" "a test_acc of abc is refused"
+bad_results '3s/^0,sgd lr=0.05,sgd,0.05,,,1,1,2,/0,sgd lr=0.05,sgd,0.05,,,1,1,2x,/' \
+	"3: field 9 (task): '2x' is not a whole number" "a task of 2x is refused"
+bad_results '3s/^0,/7,/' \
+	"3: method_index 7 is out of range (preset.yaml has 4)" "a row of an unknown method is refused"
+bad_results '3p' "4: a second row for method 0 run 1 task 2" "a duplicated row is refused"
+bad_results '3s/,sgd lr=0.05,sgd,0.05,/,sgd lr=0.2,sgd,0.05,/' \
+	"3: field 2 (method): 'sgd lr=0.2' does not match preset.yaml (method 0, run 1: 'sgd lr=0.05')" \
+	"a label that contradicts preset.yaml is refused"
+bad_results '1s/test_acc/test_accuracy/' "1: unknown column 'test_accuracy'" "an unknown column is refused"
 
 done_testing

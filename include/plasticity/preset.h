@@ -103,6 +103,12 @@ enum pl_status preset_validate(const struct preset *p, const char *origin, char 
 /* Write the fully resolved preset as YAML that loads back to the same preset. */
 void preset_write(const struct preset *p, FILE *fp);
 
+/* Whether method key e (a row of method_schema) applies to m's optimizer. */
+int method_takes(const struct method *m, const struct schema_entry *e);
+/* The value of schema row e in base (a struct preset or struct method) as
+ * preset_write writes it (YAML; numbers in full precision). */
+void preset_value_write(const struct schema_entry *e, const void *base, FILE *fp);
+
 /* "sgd lr=0.01", "sam lr=0.01 rho=0.05", "gnp lr=0.01 lambda=0.1 r=0.01". */
 void method_label(const struct method *m, char *buf, size_t len);
 const char *optimizer_name(enum optimizer o);

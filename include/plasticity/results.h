@@ -50,6 +50,22 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 /* accuracy_matrix.csv: accuracy on every task seen so far after each task. */
 enum pl_status results_write_matrix(const struct results *res, const char *path,
 				    char **cause);
+/*
+ * Read results.csv back into res (initialized over the run's preset):
+ * columns by name (every column of columns.h, in any order), the method by
+ * its index. Strict: a field that is not what its column holds, a row of an
+ * unknown method or out-of-range run or task, a field derived from the
+ * preset (label, method keys, seed) that differs from it, and a second row
+ * for one cell are errors naming the file, line and field (PL_ERR_DATA).
+ */
+enum pl_status results_read_csv(struct results *res, const char *path, char **cause);
+/*
+ * Read accuracy_matrix.csv into the cells results.csv filled. Every cell of
+ * a complete run must get all its rows (its checkpoint is gone); a run still
+ * going may have fewer (its checkpoint holds them).
+ */
+enum pl_status results_read_matrix(struct results *res, const char *path, char **cause);
+
 /* The summary as an aligned table. */
 void results_print_summary(const struct results *res, FILE *fp);
 

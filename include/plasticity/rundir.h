@@ -15,20 +15,26 @@ char *rundir_default(const struct preset *p);
 /* Create dir (mkdir -p); a non-empty existing one is refused unless force. */
 enum pl_status rundir_create(const char *dir, int force, char **cause);
 
-/* preset.yaml: the resolved preset with a comment naming version and BLAS core. */
+/* preset.yaml (the resolved preset with a comment naming version and BLAS
+ * core) and methods.csv (every key of every method, by index). */
 enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char **cause);
 
-/* results.csv; with final also summary.csv and (if enabled) accuracy_matrix.csv. */
-enum pl_status rundir_write_results(const char *dir, const struct results *res, int final,
-				    char **cause);
+#define RUNDIR_FINAL 1u  /* also summary.csv and accuracy_matrix.csv */
+#define RUNDIR_MATRIX 2u /* also accuracy_matrix.csv (before a checkpoint goes) */
+
+/* results.csv, and what `what` asks for; accuracy_matrix.csv only when the
+ * preset records it. */
+enum pl_status rundir_write_results(const char *dir, const struct results *res,
+				    unsigned what, char **cause);
 
 /* Remove temporary files a killed writer left in dir and dir/checkpoints. */
 void rundir_clean(const char *dir);
 
 /*
- * Read a run directory back (preset.yaml and results.csv) for viewing:
- * p is loaded, res initialized over it and filled. Errors name the file
- * and line.
+ * Read a run directory back (preset.yaml, results.csv and, when recorded,
+ * accuracy_matrix.csv) for --resume and viewing: p is loaded, res
+ * initialized over it and filled. Errors name the file, line and field;
+ * on error res holds nothing (it is freed) and p must still be freed.
  */
 enum pl_status rundir_load(const char *dir, struct preset *p, struct results *res,
 			   char **cause);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "ui/ui.h"
+#include "plasticity/columns.h"
 #include "plasticity/preset.h"
 
 static void usage(FILE *fp)
@@ -65,6 +66,8 @@ static void usage(FILE *fp)
 	      "Preset keys:\n",
 	      fp);
 	preset_schema_print(fp, 0);
+	fputs("\nResult columns (results.csv, one row per method, run and task):\n", fp);
+	result_columns_print(fp, 0);
 	fputs("\nReport bugs and read more: man plasticity\n", fp);
 }
 
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "schema-roff", no_argument, NULL, 'S' },
+		{ "columns-roff", no_argument, NULL, 'L' },
 		{ "theme", required_argument, NULL, 'T' },
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "open", required_argument, NULL, 'O' },
@@ -132,6 +136,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'S':
 			preset_schema_print(stdout, 1);
+			return 0;
+		case 'L':
+			result_columns_print(stdout, 1);
 			return 0;
 		case 'T':
 			u.theme = optarg;

@@ -107,7 +107,13 @@ struct run_state {
 
 static enum pl_status flush_files(struct run_state *s, int final, char **cause)
 {
-	enum pl_status st = rundir_write_results(s->dir, &s->res, final, cause);
+	unsigned what = final ? RUNDIR_FINAL : 0;
+	enum pl_status st;
+
+	/* A finished run's checkpoint goes below: its matrix rows must be on disk. */
+	for (int i = 0; i < s->p->nmethods * s->p->runs; i++)
+		what |= s->complete[i] ? RUNDIR_MATRIX : 0;
+	st = rundir_write_results(s->dir, &s->res, what, cause);
 
 	s->last_flush = pl_now();
 	/* Rows of complete runs are on disk now: their checkpoints can go. */

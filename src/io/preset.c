@@ -162,6 +162,11 @@ static int takes(const struct schema_entry *e, enum optimizer o)
 	return (rule_of(e)->optimizers & FOR(o)) != 0;
 }
 
+int method_takes(const struct method *m, const struct schema_entry *e)
+{
+	return takes(e, m->optimizer);
+}
+
 static const struct schema_entry *schema_find(const struct schema_entry *tab, size_t n,
                                               const char *key)
 {
@@ -1403,7 +1408,7 @@ static void string_write(const char *s, FILE *fp)
 	fputc('"', fp);
 }
 
-static void value_write(const struct schema_entry *e, const void *base, FILE *fp)
+void preset_value_write(const struct schema_entry *e, const void *base, FILE *fp)
 {
 	const char *f = (const char *)base + e->offset;
 	char buf[64];
@@ -1456,7 +1461,7 @@ static void methods_write(const struct preset *p, FILE *fp)
 			if (!takes(e, m->optimizer))
 				continue;
 			fprintf(fp, "  %s%s: ", k == 0 ? "- " : "  ", e->key);
-			value_write(e, m, fp);
+			preset_value_write(e, m, fp);
 			fputc('\n', fp);
 		}
 	}
@@ -1474,7 +1479,7 @@ void preset_write(const struct preset *p, FILE *fp)
 		if (e->size == 0 && *(char *const *)((const char *)p + e->offset) == NULL)
 			continue;
 		fprintf(fp, "%s: ", e->key);
-		value_write(e, p, fp);
+		preset_value_write(e, p, fp);
 		fputc('\n', fp);
 	}
 }

@@ -6,10 +6,12 @@
  * of tasks minus that over the last 10% (each at least one task), computed
  * per run and then averaged over runs, with the standard error over runs.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/columns.h"
 #include "plasticity/results.h"
 #include "plasticity/util.h"
 
@@ -52,6 +54,28 @@ const struct task_result *results_get(const struct results *res, int method, int
 	size_t i = cell_index(res, method, run, task);
 
 	return res->done[i] ? (const void *)(res->cells + i * res->cell_size) : NULL;
+}
+
+/* The filled cell, writable (readers fill in its accuracy-matrix row). */
+static struct task_result *results_cell(struct results *res, int method, int run, int task)
+{
+	size_t i = cell_index(res, method, run, task);
+
+	return res->done[i] ? (void *)(res->cells + i * res->cell_size) : NULL;
+}
+
+/* A whole decimal number, nothing around it. */
+static int parse_whole(const char *s, int *v)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || x > 1000000000)
+		return -1;
+	*v = (int)x;
+	return 0;
 }
 
 double results_task_mean(const struct results *res, int method, int task, int *nruns)
@@ -165,14 +189,29 @@ static void csv_num(FILE *fp, double v, const char *fmt)
 		fprintf(fp, fmt, v);
 }
 
-static void csv_method(FILE *fp, const struct method *m)
+/* The columns with any of flags set (all when flags is 0), comma-separated. */
+static void csv_header(FILE *fp, unsigned flags)
 {
-	char label[128];
+	int n = 0;
 
-	method_label(m, label, sizeof(label));
-	fprintf(fp, "%s,%s,%.9g", label, optimizer_name(m->optimizer), m->lr);
-	csv_num(fp, m->optimizer == OPTIM_SAM ? m->rho : NAN, "%.9g");
-	csv_num(fp, m->optimizer == OPTIM_GNP ? m->lambda : NAN, "%.9g");
+	for (size_t i = 0; i < result_columns_len; i++)
+		if (flags == 0 || (result_columns[i].flags & flags))
+			fprintf(fp, "%s%s", n++ ? "," : "", result_columns[i].name);
+}
+
+/* One row's fields of the columns with any of flags set (all when 0). */
+static void csv_fields(FILE *fp, const struct results *res, int m, int run,
+		       const struct task_result *c, unsigned flags)
+{
+	char buf[256];
+	int n = 0;
+
+	for (size_t i = 0; i < result_columns_len; i++) {
+		if (flags != 0 && !(result_columns[i].flags & flags))
+			continue;
+		result_column_format(&result_columns[i], res->p, m, run, c, buf, sizeof(buf));
+		fprintf(fp, "%s%s", n++ ? "," : "", buf);
+	}
 }
 
 enum pl_status results_write_csv(const struct results *res, const char *path, char **cause)
@@ -182,9 +221,8 @@ enum pl_status results_write_csv(const struct results *res, const char *path, ch
 
 	if (st != PL_OK)
 		return st;
-	fputs("method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,"
-	      "diverged,seconds,samples_per_s\n",
-	      af.fp);
+	csv_header(af.fp, 0);
+	fputc('\n', af.fp);
 	for (int m = 0; m < res->nmethods; m++)
 		for (int r = 0; r < res->runs; r++)
 			for (int t = 0; t < res->tasks; t++) {
@@ -192,15 +230,8 @@ enum pl_status results_write_csv(const struct results *res, const char *path, ch
 
 				if (c == NULL)
 					continue;
-				csv_method(af.fp, &res->p->methods[m]);
-				fprintf(af.fp, ",%d,%llu,%d,", r + 1,
-					(unsigned long long)(res->p->seed + (uint64_t)r), t + 1);
-				if (c->digit_a >= 0)
-					fprintf(af.fp, "%d-%d", c->digit_a, c->digit_b);
-				csv_num(af.fp, c->test_acc, "%.6f");
-				csv_num(af.fp, c->train_loss, "%.6f");
-				fprintf(af.fp, ",%d,%.3f,%.0f\n", c->diverged, c->seconds,
-					c->samples_per_s);
+				csv_fields(af.fp, res, m, r, c, 0);
+				fputc('\n', af.fp);
 			}
 	return atomic_commit(&af, cause);
 }
@@ -213,7 +244,7 @@ enum pl_status results_write_matrix(const struct results *res, const char *path,
 
 	if (st != PL_OK)
 		return st;
-	fputs("method,run,after_task,task,test_acc\n", af.fp);
+	fputs("method_index,method,run,after_task,task,test_acc\n", af.fp);
 	for (int m = 0; m < res->nmethods; m++) {
 		char label[128];
 
@@ -223,11 +254,284 @@ enum pl_status results_write_matrix(const struct results *res, const char *path,
 				const struct task_result *c = results_get(res, m, r, t);
 
 				for (int j = 0; c != NULL && j < c->nseen; j++)
-					fprintf(af.fp, "%s,%d,%d,%d,%.6f\n", label, r + 1, t + 1,
-						j + 1, c->acc_seen[j]);
+					fprintf(af.fp, "%d,%s,%d,%d,%d,%.6f\n", m, label, r + 1,
+						t + 1, j + 1, c->acc_seen[j]);
 			}
 	}
 	return atomic_commit(&af, cause);
+}
+
+/* ---- reading back ------------------------------------------------------ */
+
+/* A CSV reader for our files: no quoting (no field holds a comma). */
+struct csv {
+	const char *path;
+	FILE *fp;
+	char *line;
+	size_t cap;
+	int lineno;
+	char **f;
+	int nf, maxf;
+};
+
+/* The next line split at commas; 0 at the end of the file. */
+static int csv_next(struct csv *in)
+{
+	char *p;
+
+	if (getline(&in->line, &in->cap, in->fp) < 0)
+		return 0;
+	in->lineno++;
+	in->line[strcspn(in->line, "\r\n")] = '\0';
+	in->nf = 0;
+	for (p = in->line;;) {
+		if (in->nf == in->maxf) {
+			in->maxf = in->maxf ? 2 * in->maxf : 32;
+			in->f = xrealloc(in->f, (size_t)in->maxf * sizeof(char *));
+		}
+		in->f[in->nf++] = p;
+		p = strchr(p, ',');
+		if (p == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return 1;
+}
+
+static enum pl_status csv_open(struct csv *in, const char *path, char **cause)
+{
+	memset(in, 0, sizeof(*in));
+	in->path = path;
+	in->fp = fopen(path, "r");
+	if (in->fp == NULL) {
+		int err = errno;
+
+		pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(err));
+		errno = err;
+		return PL_ERR_NOINPUT;
+	}
+	return PL_OK;
+}
+
+static void csv_close(struct csv *in)
+{
+	if (in->fp != NULL)
+		fclose(in->fp);
+	free(in->line);
+	free(in->f);
+}
+
+/* Map each header field to its column; every column must be there, once. */
+static enum pl_status read_header(struct csv *in, const struct result_column **map,
+				  char **cause)
+{
+	if (!csv_next(in))
+		return pl_fail(cause, PL_ERR_DATA, "%s: empty file (no header)", in->path);
+	if (in->nf > (int)result_columns_len)
+		return pl_fail(cause, PL_ERR_DATA, "%s:1: %d columns, expected %zu", in->path,
+			       in->nf, result_columns_len);
+	for (int i = 0; i < in->nf; i++) {
+		map[i] = result_column_find(in->f[i]);
+		if (map[i] == NULL)
+			return pl_fail(cause, PL_ERR_DATA, "%s:1: unknown column '%s'", in->path,
+				       in->f[i]);
+		for (int j = 0; j < i; j++)
+			if (map[j] == map[i])
+				return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' twice",
+					       in->path, in->f[i]);
+	}
+	for (size_t k = 0; k < result_columns_len; k++) {
+		int seen = 0;
+
+		for (int i = 0; i < in->nf; i++)
+			seen |= map[i] == &result_columns[k];
+		if (!seen)
+			return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' is missing",
+				       in->path, result_columns[k].name);
+	}
+	return PL_OK;
+}
+
+static enum pl_status bad_field(const struct csv *in, int i, const char *name,
+				const char *why, char **cause)
+{
+	return pl_fail(cause, PL_ERR_DATA, "%s:%d: field %d (%s): '%s' %s", in->path,
+		       in->lineno, i + 1, name, in->f[i], why);
+}
+
+/* Parse the current row into c; key[0..2] get method, run and task (from 0). */
+static enum pl_status read_fields(const struct csv *in, const struct result_column **map,
+				  struct task_result *c, int key[3], char **cause)
+{
+	const char *why;
+
+	for (int i = 0; i < in->nf; i++) {
+		int *k = map[i]->kind == RCOL_METHOD_INDEX ? &key[0]
+			 : map[i]->kind == RCOL_RUN       ? &key[1]
+							  : &key[2];
+
+		if (result_column_parse(map[i], in->f[i], c, k, &why) != 0)
+			return bad_field(in, i, map[i]->name, why, cause);
+	}
+	return PL_OK;
+}
+
+/* The key's range, then every field that is derived from the preset
+ * (label, method keys, seed) must be what the writer would write. */
+static enum pl_status check_row(const struct csv *in, const struct result_column **map,
+				const struct results *res, const struct task_result *c,
+				const int key[3], char **cause)
+{
+	const int max[3] = { res->nmethods, res->runs, res->tasks };
+	const char *what[3] = { "method_index", "run", "task" };
+	char want[256];
+
+	for (int k = 0; k < 3; k++)
+		if (key[k] < 0 || key[k] >= max[k])
+			return pl_fail(cause, PL_ERR_DATA,
+				       "%s:%d: %s %d is out of range (preset.yaml has %d)", in->path,
+				       in->lineno, what[k], key[k] + (k > 0), max[k]);
+	for (int i = 0; i < in->nf; i++) {
+		enum rcol_kind kind = map[i]->kind;
+
+		if (kind != RCOL_LABEL && kind != RCOL_METHOD_KEY && kind != RCOL_SEED)
+			continue;
+		result_column_format(map[i], res->p, key[0], key[1], c, want, sizeof(want));
+		if (strcmp(want, in->f[i]) != 0)
+			return pl_fail(cause, PL_ERR_DATA,
+				       "%s:%d: field %d (%s): '%s' does not match preset.yaml "
+				       "(method %d, run %d: '%s')",
+				       in->path, in->lineno, i + 1, map[i]->name, in->f[i], key[0],
+				       key[1] + 1, want);
+	}
+	if (results_get(res, key[0], key[1], key[2]) != NULL)
+		return pl_fail(cause, PL_ERR_DATA, "%s:%d: a second row for method %d run %d task %d",
+			       in->path, in->lineno, key[0], key[1] + 1, key[2] + 1);
+	return PL_OK;
+}
+
+enum pl_status results_read_csv(struct results *res, const char *path, char **cause)
+{
+	struct csv in;
+	enum pl_status st = csv_open(&in, path, cause);
+	const struct result_column **map = NULL;
+	struct task_result *c = xcalloc(1, res->cell_size);
+
+	if (st == PL_OK) {
+		map = xcalloc(result_columns_len + 1, sizeof(*map));
+		in.maxf = 0;
+		st = read_header(&in, map, cause);
+	}
+	while (st == PL_OK && csv_next(&in)) {
+		int key[3] = { -1, -1, -1 };
+
+		if (in.nf != (int)result_columns_len) {
+			st = pl_fail(cause, PL_ERR_DATA, "%s:%d: %d fields, the header has %zu", path,
+				     in.lineno, in.nf, result_columns_len);
+			break;
+		}
+		memset(c, 0, res->cell_size);
+		st = read_fields(&in, map, c, key, cause);
+		if (st == PL_OK)
+			st = check_row(&in, map, res, c, key, cause);
+		if (st == PL_OK) {
+			c->task = key[2];
+			results_put(res, key[0], key[1], c);
+		}
+	}
+	csv_close(&in);
+	free(map);
+	free(c);
+	return st;
+}
+
+/* A run with every task in res. */
+static int run_complete(const struct results *res, int m, int r)
+{
+	for (int t = 0; t < res->tasks; t++)
+		if (results_get(res, m, r, t) == NULL)
+			return 0;
+	return 1;
+}
+
+/* One row of accuracy_matrix.csv into its cell, which results.csv must hold. */
+static enum pl_status read_matrix_row(struct results *res, const struct csv *in,
+				      char **cause)
+{
+	int v[5];
+	char label[128], *end;
+	double acc;
+	struct task_result *c;
+
+	for (int i = 0; i < 5; i++)
+		if (i != 1 && parse_whole(in->f[i], &v[i]) != 0)
+			return pl_fail(cause, PL_ERR_DATA, "%s:%d: field %d: '%s' is not a whole number",
+				       in->path, in->lineno, i + 1, in->f[i]);
+	errno = 0;
+	acc = strtod(in->f[5], &end);
+	if (*in->f[5] == '\0' || *end != '\0' || errno != 0 || !(acc >= 0.0 && acc <= 1.0))
+		return pl_fail(cause, PL_ERR_DATA, "%s:%d: field 6 (test_acc): '%s' is not an accuracy",
+			       in->path, in->lineno, in->f[5]);
+	if (v[0] < 0 || v[0] >= res->nmethods || v[2] < 1 || v[2] > res->runs || v[3] < 1 ||
+	    v[3] > res->tasks || v[4] < 1 || v[4] > v[3])
+		return pl_fail(cause, PL_ERR_DATA, "%s:%d: method, run or task out of range",
+			       in->path, in->lineno);
+	method_label(&res->p->methods[v[0]], label, sizeof(label));
+	if (strcmp(label, in->f[1]) != 0)
+		return pl_fail(cause, PL_ERR_DATA,
+			       "%s:%d: field 2 (method): '%s' is not method %d ('%s')", in->path,
+			       in->lineno, in->f[1], v[0], label);
+	c = results_cell(res, v[0], v[2] - 1, v[3] - 1);
+	if (c == NULL)
+		return pl_fail(cause, PL_ERR_DATA,
+			       "%s:%d: method %d run %d task %d is not in results.csv", in->path,
+			       in->lineno, v[0], v[2], v[3]);
+	/* Rows of a cell come in task order, each once, as the writer writes them. */
+	if (c->nseen != v[4] - 1)
+		return pl_fail(cause, PL_ERR_DATA, "%s:%d: row out of order or repeated",
+			       in->path, in->lineno);
+	c->acc_seen[c->nseen++] = (float)acc;
+	return PL_OK;
+}
+
+static int matrix_header(struct csv *in)
+{
+	static const char *const names[6] = { "method_index", "method", "run",
+					      "after_task",   "task",   "test_acc" };
+
+	if (!csv_next(in) || in->nf != 6)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		if (strcmp(in->f[i], names[i]) != 0)
+			return 0;
+	return 1;
+}
+
+enum pl_status results_read_matrix(struct results *res, const char *path, char **cause)
+{
+	static const char header[] = "method_index,method,run,after_task,task,test_acc";
+	struct csv in;
+	enum pl_status st = csv_open(&in, path, cause);
+
+	/* Not written yet (no run had finished): no rows, checked below. */
+	if (st == PL_ERR_NOINPUT && errno == ENOENT)
+		st = PL_OK;
+	else if (st == PL_OK && !matrix_header(&in))
+		st = pl_fail(cause, PL_ERR_DATA, "%s:1: expected the header %s", path, header);
+	while (st == PL_OK && in.fp != NULL && csv_next(&in))
+		st = in.nf == 6 ? read_matrix_row(res, &in, cause)
+				: pl_fail(cause, PL_ERR_DATA, "%s:%d: expected 6 fields", path,
+					  in.lineno);
+	/* A finished run's checkpoint is gone: its rows must all be here. */
+	for (int m = 0; st == PL_OK && m < res->nmethods; m++)
+		for (int r = 0; st == PL_OK && r < res->runs; r++)
+			for (int t = 0; st == PL_OK && run_complete(res, m, r) && t < res->tasks; t++)
+				if (results_get(res, m, r, t)->nseen != t + 1)
+					st = pl_fail(cause, PL_ERR_DATA,
+						     "%s: rows missing for method %d run %d after task %d",
+						     path, m, r + 1, t + 1);
+	csv_close(&in);
+	return st;
 }
 
 enum pl_status results_write_summary(const struct results *res, const char *path,
@@ -238,15 +542,15 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 
 	if (st != PL_OK)
 		return st;
-	fputs("method,optimizer,lr,rho,lambda,runs_done,tasks_done,first_mean,first_se,"
-	      "last_mean,last_se,plasticity_loss,plasticity_loss_se,mean_acc,mean_acc_se,"
-	      "samples_per_s,diverged\n",
+	csv_header(af.fp, RCOL_METHOD);
+	fputs(",runs_done,tasks_done,first_mean,first_se,last_mean,last_se,plasticity_loss,"
+	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged\n",
 	      af.fp);
 	for (int m = 0; m < res->nmethods; m++) {
 		struct method_summary s;
 
 		results_summarize(res, m, &s);
-		csv_method(af.fp, &res->p->methods[m]);
+		csv_fields(af.fp, res, m, 0, NULL, RCOL_METHOD);
 		fprintf(af.fp, ",%d,%d", s.runs_done, s.tasks_done);
 		csv_num(af.fp, s.first, "%.6f");
 		csv_num(af.fp, s.first_se, "%.6f");

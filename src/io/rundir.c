@@ -83,6 +83,34 @@ void rundir_clean(const char *dir)
 	free(ckpt);
 }
 
+/* methods.csv: every method key of every method, so the files describe
+ * themselves (keys that do not apply to a method's optimizer are empty). */
+static enum pl_status write_methods(const char *dir, const struct preset *p, char **cause)
+{
+	char *path = xasprintf("%s/methods.csv", dir), label[128];
+	struct atomic_file af;
+	enum pl_status st = atomic_open(&af, path, cause);
+
+	free(path);
+	if (st != PL_OK)
+		return st;
+	fputs("method_index,method", af.fp);
+	for (size_t k = 0; k < method_schema_len; k++)
+		fprintf(af.fp, ",%s", method_schema[k].key);
+	fputc('\n', af.fp);
+	for (int m = 0; m < p->nmethods; m++) {
+		method_label(&p->methods[m], label, sizeof(label));
+		fprintf(af.fp, "%d,%s", m, label);
+		for (size_t k = 0; k < method_schema_len; k++) {
+			fputc(',', af.fp);
+			if (method_takes(&p->methods[m], &method_schema[k]))
+				preset_value_write(&method_schema[k], &p->methods[m], af.fp);
+		}
+		fputc('\n', af.fp);
+	}
+	return atomic_commit(&af, cause);
+}
+
 enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char **cause)
 {
 	char *path = xasprintf("%s/preset.yaml", dir);
@@ -102,22 +130,23 @@ enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char
 		"# plasticity %s, %s, BLAS core %s; identity.yaml records the data.\n",
 		PACKAGE_VERSION, stamp, blas_corename());
 	preset_write(p, af.fp);
-	return atomic_commit(&af, cause);
+	st = atomic_commit(&af, cause);
+	return st == PL_OK ? write_methods(dir, p, cause) : st;
 }
 
-enum pl_status rundir_write_results(const char *dir, const struct results *res, int final,
-				    char **cause)
+enum pl_status rundir_write_results(const char *dir, const struct results *res,
+				    unsigned what, char **cause)
 {
 	char *path = xasprintf("%s/results.csv", dir);
 	enum pl_status st = results_write_csv(res, path, cause);
 
 	free(path);
-	if (st == PL_OK && final) {
+	if (st == PL_OK && (what & RUNDIR_FINAL)) {
 		path = xasprintf("%s/summary.csv", dir);
 		st = results_write_summary(res, path, cause);
 		free(path);
 	}
-	if (st == PL_OK && final && res->p->accuracy_matrix) {
+	if (st == PL_OK && (what & (RUNDIR_FINAL | RUNDIR_MATRIX)) && res->p->accuracy_matrix) {
 		path = xasprintf("%s/accuracy_matrix.csv", dir);
 		st = results_write_matrix(res, path, cause);
 		free(path);
@@ -125,91 +154,26 @@ enum pl_status rundir_write_results(const char *dir, const struct results *res, 
 	return st;
 }
 
-/* Split a CSV line in place at commas (no quoting in our files). */
-static int split_csv(char *line, char **f, int max)
-{
-	int n = 0;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	for (char *p = line; n < max;) {
-		f[n++] = p;
-		p = strchr(p, ',');
-		if (p == NULL)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
-static double field_num(const char *s)
-{
-	return *s ? strtod(s, NULL) : NAN;
-}
-
-/* One row of results.csv into res; 0 on success. */
-static int load_row(struct results *res, char **f, int method)
-{
-	struct task_result *r = xcalloc(1, res->cell_size);
-	int run = atoi(f[5]) - 1, task = atoi(f[7]) - 1, ok = 0;
-
-	if (run >= 0 && run < res->runs && task >= 0 && task < res->tasks) {
-		r->task = task;
-		r->digit_a = r->digit_b = -1;
-		if (*f[8])
-			sscanf(f[8], "%d-%d", &r->digit_a, &r->digit_b);
-		r->test_acc = field_num(f[9]);
-		r->train_loss = field_num(f[10]);
-		r->diverged = atoi(f[11]);
-		r->seconds = field_num(f[12]);
-		r->samples_per_s = field_num(f[13]);
-		results_put(res, method, run, r);
-		ok = 1;
-	}
-	free(r);
-	return ok ? 0 : -1;
-}
-
 enum pl_status rundir_load(const char *dir, struct preset *p, struct results *res,
 			   char **cause)
 {
-	char *path = xasprintf("%s/preset.yaml", dir), line[1024], *f[16], label[128];
+	char *path = xasprintf("%s/preset.yaml", dir);
 	enum pl_status st = preset_load(p, path, cause);
-	FILE *fp = NULL;
-	int lineno = 0;
 
+	free(path);
 	if (st != PL_OK)
-		goto out;
+		return st;
 	results_init(res, p);
-	free(path);
 	path = xasprintf("%s/results.csv", dir);
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		st = pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
-		goto out;
-	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		int m = -1;
-
-		if (++lineno == 1)
-			continue;
-		if (split_csv(line, f, 16) != 14) {
-			st = pl_fail(cause, PL_ERR_DATA, "%s:%d: expected 14 fields", path, lineno);
-			goto out;
-		}
-		for (int i = 0; i < p->nmethods && m < 0; i++) {
-			method_label(&p->methods[i], label, sizeof(label));
-			if (strcmp(label, f[0]) == 0)
-				m = i;
-		}
-		if (m < 0 || load_row(res, f, m) != 0) {
-			st = pl_fail(cause, PL_ERR_DATA, "%s:%d: row does not match preset.yaml",
-				     path, lineno);
-			goto out;
-		}
-	}
-out:
-	if (fp != NULL)
-		fclose(fp);
+	st = results_read_csv(res, path, cause);
 	free(path);
+	if (st == PL_OK && p->accuracy_matrix) {
+		path = xasprintf("%s/accuracy_matrix.csv", dir);
+		st = results_read_matrix(res, path, cause);
+		free(path);
+	}
+	/* Nothing read is kept from a file that was refused. */
+	if (st != PL_OK)
+		results_free(res);
 	return st;
 }

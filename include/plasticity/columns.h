@@ -1,0 +1,75 @@
+/*
+ * columns.h - the one table of what results.csv holds for each finished
+ * (method, run, task).
+ *
+ * Every column is a row here: its name, what kind of value it is, where the
+ * value lives (a field of struct task_result, or of the method), its format
+ * and its help. The results.csv writer and its reader, the summary's method
+ * columns, --help and the man page all iterate this table, so a new
+ * per-task value is one row here plus its field in struct task_result.
+ * Files are read back by column name and method index, never by position
+ * or by label.
+ */
+#ifndef PLASTICITY_COLUMNS_H
+#define PLASTICITY_COLUMNS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "plasticity/preset.h"
+#include "plasticity/status.h"
+#include "plasticity/train.h"
+
+enum rcol_kind {
+	RCOL_METHOD_INDEX, /* index into the preset's methods, from 0 */
+	RCOL_LABEL,        /* method_label() */
+	RCOL_METHOD_KEY,   /* a method key (schema row named by name); empty when it
+	                      does not apply to the method's optimizer */
+	RCOL_RUN,          /* run number, from 1 */
+	RCOL_SEED,         /* the run's seed: preset seed + run - 1 */
+	RCOL_TASK,         /* task number, from 1 */
+	RCOL_DIGITS,       /* "a-b" for class tasks, empty for domain tasks */
+	RCOL_INT,          /* int field of struct task_result at offset */
+	RCOL_DOUBLE        /* double field at offset, fmt; empty when not finite */
+};
+
+#define RCOL_TIMING 1u /* wall-clock: differs between identical runs */
+#define RCOL_METHOD 2u /* describes the method: repeated in summary.csv */
+#define RCOL_KEY    4u /* identifies the row: (method, run, task) */
+
+struct result_column {
+	const char *name;
+	enum rcol_kind kind;
+	size_t offset;   /* RCOL_INT, RCOL_DOUBLE: offsetof(struct task_result, ...) */
+	const char *fmt; /* RCOL_DOUBLE: printf format */
+	unsigned flags;
+	const char *help;
+};
+
+extern const struct result_column result_columns[];
+extern const size_t result_columns_len;
+
+/* The column named name, or NULL. */
+const struct result_column *result_column_find(const char *name);
+
+/*
+ * The text of column col for task result c of run `run` (from 0) of method
+ * m of preset p, as results.csv holds it. Columns that describe the method
+ * ignore c (summary.csv passes NULL).
+ */
+void result_column_format(const struct result_column *col, const struct preset *p, int m,
+                          int run, const struct task_result *c, char *buf, size_t len);
+
+/*
+ * Parse a field of column col into c (RCOL_INT, RCOL_DOUBLE, RCOL_DIGITS),
+ * or into *index (the key columns: method index, run, task, from 0).
+ * Strict: the whole field must be the value. Returns 0, or -1 with what
+ * is wrong in *why (static text).
+ */
+int result_column_parse(const struct result_column *col, const char *text,
+                        struct task_result *c, int *index, const char **why);
+
+/* Every column with its help: plain text (roff = 0) or man(7) (roff = 1). */
+void result_columns_print(FILE *fp, int roff);
+
+#endif
