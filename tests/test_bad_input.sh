@@ -117,4 +117,28 @@ ok_if "PLASTICITY_DATA= '$PLASTICITY' run '$tmp/disk/preset.yaml' --print-config
 
 expect 64 "--jobs: expected 1..1024, got 'abc'" "option: --jobs abc" -- "$quick" --jobs abc
 
+# Checks in the type the engine uses (float32), and cross-key checks after
+# every override, so that the order of overrides never matters.
+expect 78 "override 'methods.lr=1e-50': methods[0].lr: 1e-50 is 0 or subnormal as a float32, the engine's type (smallest normal: 1.17549e-38)" \
+	"override: lr=1e-50 is 0 as a float32" -- "$quick" methods.lr=1e-50
+expect 78 "override 'methods.momentum=0.999999999': methods[0].momentum: 0.999999999 is 1 as a float32, the engine's type, which must be < 1" \
+	"override: momentum=0.999999999 is 1 as a float32" -- "$quick" methods.momentum=0.999999999
+for order in "setting=class tasks=45" "tasks=45 setting=class"; do
+	# shellcheck disable=SC2086
+	"$PLASTICITY" run "$quick" $order --print-config >"$tmp/cfg" 2>"$tmp/err"
+	is "$?:$(grep -E '^(setting|tasks):' "$tmp/cfg" | tr '\n' ' ')" "0:setting: class tasks: 45 " \
+		"overrides in either order: $order"
+done
+expect 78 "overrides: tasks must be <= 45 for setting class" \
+	"a cross-key error after several overrides names them all" -- "$quick" setting=class tasks=46
+
+# Nesting is refused in milliseconds, not after libyaml's quadratic load.
+awk 'BEGIN { printf "hidden: "; for (i = 0; i < 400000; i++) printf "["; print "" }' >"$tmp/deep.yaml"
+start=$(date +%s%N)
+"$PLASTICITY" run "$tmp/deep.yaml" --print-config >/dev/null 2>"$tmp/err"
+st=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+ok_if "[ $st -eq 78 ] && [ $ms -lt 2000 ] && grep -q 'deep.yaml:1:24: nested more than 16 deep' '$tmp/err'" \
+	"a preset of 400,000 nested '[' is refused in ${ms} ms"
+
 done_testing

@@ -96,6 +96,13 @@ enum pl_status preset_load_string(struct preset *p, const char *yaml,
  * with a message naming the argument.
  */
 enum pl_status preset_override(struct preset *p, const char *assignment, char **cause);
+/*
+ * Apply n overrides in order, each value checked as it is applied; the
+ * checks that involve several keys (class tasks <= 45, the network's size)
+ * run once after all of them, so their order does not matter.
+ */
+enum pl_status preset_overrides(struct preset *p, char *const *assignments, int n,
+				char **cause);
 
 /* Cross-field checks (also done by load and override). */
 enum pl_status preset_validate(const struct preset *p, const char *origin, char **cause);

@@ -83,8 +83,8 @@ int cli_load_preset(struct preset *p, const char *arg, char **overrides, int nov
 
 	if (path != NULL)
 		st = preset_load(p, path, &cause);
-	for (int i = 0; st == PL_OK && i < noverrides; i++)
-		st = preset_override(p, overrides[i], &cause);
+	if (st == PL_OK)
+		st = preset_overrides(p, overrides, noverrides, &cause);
 	if (st != PL_OK)
 		fprintf(stderr, "plasticity: %s\n", cause);
 	free(cause);

@@ -337,6 +337,28 @@ static const char *range_text(const struct schema_entry *e, double v, char *buf,
 	return buf;
 }
 
+/*
+ * The engine computes in float32: a value must keep its meaning there. NULL
+ * when it does; else why not, in buf. lr=1e-50 passes "> 0" as a double and
+ * trains with lr 0; momentum=0.999999999 passes "< 1" and is 1.
+ */
+static const char *float32_trouble(const struct schema_entry *e, double v, char *buf,
+                                   size_t len)
+{
+	float f = (float)v;
+	char why[128];
+
+	if (v != 0.0 && (f == 0.0f || !isnormal(f)))
+		return "is 0 or subnormal as a float32, the engine's type (smallest normal: "
+		       "1.17549e-38)";
+	if (!in_range(e, (double)f)) {
+		snprintf(buf, len, "is %.9g as a float32, the engine's type, which %s", (double)f,
+		         range_text(e, (double)f, why, sizeof(why)));
+		return buf;
+	}
+	return NULL;
+}
+
 /* --- parsing one value -------------------------------------------------- */
 
 /* The first error of a load or an override, before its location is added. */
@@ -475,6 +497,9 @@ static int set_float(struct ctx *c, const struct schema_entry *e, double *f,
 	if (!in_range(e, v))
 		return fail_at(c, n->start_mark, "%s: %s, got %s", label,
 		               range_text(e, v, why, sizeof(why)), s);
+	if (float32_trouble(e, v, why, sizeof(why)) != NULL)
+		return fail_at(c, n->start_mark, "%s: %s %s", label, s,
+		               float32_trouble(e, v, why, sizeof(why)));
 	*f = v;
 	return 0;
 }
@@ -703,6 +728,38 @@ static int methods_set(struct ctx *c, struct preset *p, yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * Presets nest three deep (document, methods, a method). libyaml's loader
+ * is quadratic in nesting (400,000 '[' took ten minutes), so a first pass
+ * over the events refuses anything deeper than PRESET_MAX_DEPTH at once.
+ * Syntax errors are left to the loader, which reports them.
+ */
+#define PRESET_MAX_DEPTH 16
+
+static int depth_check(struct ctx *c, const char *yaml, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, ret = 0;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	while (yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t t = ev.type;
+
+		depth += t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT;
+		depth -= t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT;
+		if (depth > PRESET_MAX_DEPTH)
+			ret = fail_at(c, ev.start_mark, "nested more than %d deep, not a preset",
+			              PRESET_MAX_DEPTH);
+		yaml_event_delete(&ev);
+		if (ret < 0 || t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
 /* --- one value from text: defaults and overrides ------------------------ */
 
 /* A flow list "[1, 2]" through libyaml; a bare "1,2" split on commas. */
@@ -712,6 +769,12 @@ static int list_doc(yaml_document_t *doc, const char *text, char **msg)
 	int seq, ok = 1;
 
 	if (text[strspn(text, " ")] == '[') {
+		struct ctx depth = {0};
+
+		if (depth_check(&depth, text, strlen(text)) < 0) {
+			*msg = depth.msg;
+			return -1;
+		}
 		yaml_parser_initialize(&parser);
 		yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 		                             strlen(text));
@@ -851,11 +914,13 @@ static char *check_entry(const struct schema_entry *e, const void *base,
 	default:
 		return NULL;
 	}
-	if (in_range(e, v))
-		return NULL;
 	fmt_double(got, sizeof(got), v);
-	return xasprintf("%s: %s, got %s", label, range_text(e, v, why, sizeof(why)),
-	                 got);
+	if (!in_range(e, v))
+		return xasprintf("%s: %s, got %s", label, range_text(e, v, why, sizeof(why)),
+		                 got);
+	if (e->type == SCHEMA_FLOAT && float32_trouble(e, v, why, sizeof(why)) != NULL)
+		return xasprintf("%s: %s %s", label, got, float32_trouble(e, v, why, sizeof(why)));
+	return NULL;
 }
 
 static char *check_hidden(const struct preset *p)
@@ -1124,6 +1189,8 @@ static int load_buffer(struct ctx *c, struct preset *p, const char *yaml, size_t
 	char *msg;
 	int ret = -1;
 
+	if (depth_check(c, yaml, len) < 0)
+		return -1;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &doc)) {
@@ -1291,7 +1358,6 @@ static char *method_override(struct preset *p, int index, const char *key,
 static char *override_apply(struct preset *p, const char *key, const char *value)
 {
 	const struct schema_entry *e;
-	struct blame b;
 
 	if (strncmp(key, "methods.", 8) == 0) {
 		const char *rest = key + 8;
@@ -1325,32 +1391,65 @@ static char *override_apply(struct preset *p, const char *key, const char *value
 		if (msg != NULL)
 			return msg;
 	}
-	return check_fields(p, &b);
+	return NULL;
 }
 
-/* Applied to a copy, so that a failed override leaves p as it was. */
-enum pl_status preset_override(struct preset *p, const char *assignment, char **cause)
+/* One KEY=VALUE into p, each value checked on its own; NULL or the message. */
+static char *override_one(struct preset *p, const char *assignment)
 {
 	const char *eq = strchr(assignment, '=');
-	struct preset tmp;
-	char *key, *msg;
+	char *key, *msg, *out;
 
 	if (eq == NULL || eq == assignment)
-		return pl_fail(cause, PL_ERR_CONFIG, "override '%s': expected KEY=VALUE",
-		               assignment);
+		return xasprintf("override '%s': expected KEY=VALUE", assignment);
 	key = xasprintf("%.*s", (int)(eq - assignment), assignment);
-	preset_copy(&tmp, p);
-	msg = override_apply(&tmp, key, eq + 1);
+	msg = override_apply(p, key, eq + 1);
 	free(key);
+	if (msg == NULL)
+		return NULL;
+	out = xasprintf("override '%.60s%s': %s", assignment, strlen(assignment) > 60 ? "..." : "", msg);
+	free(msg);
+	return out;
+}
+
+/*
+ * Applied to a copy, so that a failed override leaves p as it was. Checks
+ * that involve several keys run once, after every override is in: their
+ * order never matters (setting=class tasks=45 and tasks=45 setting=class).
+ */
+enum pl_status preset_overrides(struct preset *p, char *const *assignments, int n,
+                                char **cause)
+{
+	struct preset tmp;
+	struct blame b;
+	char *msg = NULL;
+
+	preset_copy(&tmp, p);
+	for (int i = 0; i < n && msg == NULL; i++)
+		msg = override_one(&tmp, assignments[i]);
+	if (msg == NULL && (msg = check_fields(&tmp, &b)) != NULL) {
+		char *all = n == 1 ? xasprintf("override '%s': %s", assignments[0], msg)
+		                   : xasprintf("overrides: %s", msg);
+
+		free(msg);
+		msg = all;
+	}
 	if (msg != NULL) {
 		preset_free(&tmp);
-		pl_fail(cause, PL_ERR_CONFIG, "override '%s': %s", assignment, msg);
+		pl_fail(cause, PL_ERR_CONFIG, "%s", msg);
 		free(msg);
 		return PL_ERR_CONFIG;
 	}
 	preset_free(p);
 	*p = tmp;
 	return PL_OK;
+}
+
+enum pl_status preset_override(struct preset *p, const char *assignment, char **cause)
+{
+	char *const one[1] = { (char *)assignment };
+
+	return preset_overrides(p, one, 1, cause);
 }
 
 /* --- writing ------------------------------------------------------------ */
