@@ -274,4 +274,71 @@ bad_results '3s/,sgd lr=0.05,sgd,0.05,/,sgd lr=0.2,sgd,0.05,/' \
 	"a label that contradicts preset.yaml is refused"
 bad_results '1s/test_acc/test_accuracy/' "1: unknown column 'test_accuracy'" "an unknown column is refused"
 
+# A diverged run stays stopped on resume: not trained again, reported, exit 1.
+cat >"$tmp/div.yaml" <<'YAML'
+name: div
+tasks: 6
+hidden: [32]
+batch_size: 16
+runs: 2
+methods:
+  - optimizer: sgd
+    lr: 0.05
+  - optimizer: sgd
+    lr: 10
+    weight_decay: 1
+YAML
+"$PLASTICITY" run "$tmp/div.yaml" --out "$tmp/div" --quiet >/dev/null 2>&1
+is "$?" 1 "a grid with diverged runs exits 1"
+cp -R "$tmp/div" "$tmp/div-resumed"
+"$PLASTICITY" run --resume "$tmp/div-resumed" --quiet >/dev/null 2>"$tmp/err"
+is "$?:$(cat "$tmp/err")" "1:plasticity: 2 runs diverged (see results.csv)" \
+	"--resume of it exits 1 too and says so"
+is "$(strip_times "$tmp/div-resumed/results.csv" | md5sum)" "$(strip_times "$tmp/div/results.csv" | md5sum)" \
+	"... without training the diverged runs again"
+
+# Checkpoints are checked against the run they are restored into.
+cat >"$tmp/ck.yaml" <<'YAML'
+name: ck
+tasks: 30
+hidden: [32]
+batch_size: 16
+runs: 1
+methods:
+  - optimizer: sgd
+    lr: 0.05
+YAML
+kill_after() { # N-TASKS DIR PRESET [KEY=VALUE]
+	local dir=$2 preset=$3
+	shift 3
+	"$PLASTICITY" run "$preset" "$@" --out "$dir" --jobs 1 >/dev/null 2>"$dir.err" &
+	local pid=$!
+	while [ "$(grep -c ' acc ' "$dir.err" 2>/dev/null)" -lt 5 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.005
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+}
+"$PLASTICITY" run "$tmp/ck.yaml" --out "$tmp/ckwhole" --quiet >/dev/null 2>&1
+kill_after 5 "$tmp/ck1" "$tmp/ck.yaml"
+kill_after 5 "$tmp/ck2" "$tmp/ck.yaml" methods.lr=0.2
+ok_if "[ -s '$tmp/ck1/checkpoints/m0-r0.ckpt' ] && [ -s '$tmp/ck2/checkpoints/m0-r0.ckpt' ]" \
+	"two interrupted grids left checkpoints"
+cp -R "$tmp/ck1" "$tmp/ck-foreign"
+cp "$tmp/ck2/checkpoints/m0-r0.ckpt" "$tmp/ck-foreign/checkpoints/m0-r0.ckpt"
+"$PLASTICITY" run --resume "$tmp/ck-foreign" --quiet >/dev/null 2>"$tmp/err"
+is "$?" 65 "a checkpoint copied from another preset is refused (65)"
+ok_if "grep -q 'm0-r0.ckpt: written for a run with lr 0.2, this run has 0.05' '$tmp/err'" \
+	"... naming the key that differs"
+cp -R "$tmp/ck1" "$tmp/ck-trunc"
+truncate -s 1000 "$tmp/ck-trunc/checkpoints/m0-r0.ckpt"
+"$PLASTICITY" run --resume "$tmp/ck-trunc" --quiet >/dev/null 2>"$tmp/err"
+is "$?" 65 "a truncated checkpoint stops the resume (65)"
+ok_if "grep -q 'truncated checkpoint; run 1 of method 0 (sgd lr=0.05) can only be trained again from its first task: resume with --retrain-broken' '$tmp/err'" \
+	"... saying which run would be trained again and how"
+"$PLASTICITY" run --resume "$tmp/ck-trunc" --retrain-broken --quiet >/dev/null 2>"$tmp/err"
+is "$?" 0 "--retrain-broken trains that run again"
+is "$(strip_times "$tmp/ck-trunc/results.csv" | md5sum)" "$(strip_times "$tmp/ckwhole/results.csv" | md5sum)" \
+	"... to the uninterrupted grid's results"
+
 done_testing

@@ -14,7 +14,15 @@
 #include "plasticity/preset.h"
 #include "plasticity/train.h"
 
-enum grid_event_type { GRID_EV_TASK, GRID_EV_RUN_DONE, GRID_EV_ERROR, GRID_EV_ALL_DONE };
+/* GRID_EV_RUN_RESET: a run starts again from its first task (its checkpoint
+ * could not be restored): drop the results it had. */
+enum grid_event_type {
+	GRID_EV_TASK,
+	GRID_EV_RUN_DONE,
+	GRID_EV_RUN_RESET,
+	GRID_EV_ERROR,
+	GRID_EV_ALL_DONE
+};
 
 struct grid_event {
 	enum grid_event_type type;
@@ -46,6 +54,9 @@ void grid_free(struct grid *g);
 void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *skip);
 /* The checkpoint file of (method, run) in dir (newly allocated). */
 char *grid_checkpoint_path(const char *dir, int method, int run);
+/* Before grid_start: a checkpoint that cannot be restored makes its run start
+ * again (GRID_EV_RUN_RESET) instead of stopping the grid with an error. */
+void grid_set_retrain_broken(struct grid *g, int on);
 void grid_start(struct grid *g);
 /* Ask every worker to stop after its current mini-batch. Any thread. */
 void grid_stop(struct grid *g);

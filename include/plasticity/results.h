@@ -35,6 +35,8 @@ struct method_summary {
 void results_init(struct results *res, const struct preset *p);
 void results_free(struct results *res);
 void results_put(struct results *res, int method, int run, const struct task_result *r);
+/* Forget every task of one run (it is trained again from its first task). */
+void results_clear_run(struct results *res, int method, int run);
 const struct task_result *results_get(const struct results *res, int method, int run,
 				      int task);
 /* Mean test accuracy on task over the runs that finished it (NAN if none);

@@ -14,6 +14,7 @@ struct cli_opts {
 	int force;            /* --force */
 	int print_config;     /* --print-config */
 	const char *resume;   /* --resume DIR */
+	int retrain_broken;   /* --retrain-broken */
 };
 
 /* Find a preset by path or by name (experiments/, user and installed presets);

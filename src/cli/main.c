@@ -23,7 +23,7 @@ static void usage(FILE *fp)
 	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] [--no-color]\n"
 	      "       plasticity ui --open DIR\n"
 	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
-	      "       plasticity run --resume DIR [--jobs N] [--quiet]\n"
+	      "       plasticity run --resume DIR [--retrain-broken] [--jobs N] [--quiet]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
 	      "\n"
@@ -46,6 +46,8 @@ static void usage(FILE *fp)
 	      "  -f, --force          write into an existing, non-empty run directory\n"
 	      "      --resume DIR     continue an interrupted 'plasticity run DIR': finished\n"
 	      "                       runs are kept, the others go on from their last task\n"
+	      "      --retrain-broken with --resume: a checkpoint that cannot be restored\n"
+	      "                       (truncated, corrupt) makes its run start again\n"
 	      "  -p, --print-config   print the resolved preset as YAML and exit\n"
 	      "  -i, --info           print versions and every place data is looked for\n"
 	      "      --theme NAME     UI theme: default, light, high-contrast, mono, or a\n"
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "print-config", no_argument, NULL, 'p' },
 		{ "resume", required_argument, NULL, 'R' },
+		{ "retrain-broken", no_argument, NULL, 'B' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -124,6 +127,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			o.resume = optarg;
+			break;
+		case 'B':
+			o.retrain_broken = 1;
 			break;
 		case 'i':
 			info = 1;

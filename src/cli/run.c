@@ -169,6 +169,23 @@ static void on_task(struct run_state *s, const struct grid_event *ev)
 			r->seconds, r->samples_per_s);
 }
 
+/* A run whose checkpoint could not be restored starts again: its rows go. */
+static void run_reset(struct run_state *s, int method, int run)
+{
+	for (int t = 0; t < s->p->tasks; t++) {
+		const struct task_result *r = results_get(&s->res, method, run, t);
+
+		if (r != NULL) {
+			s->done_tasks--;
+			s->diverged -= r->diverged;
+		}
+	}
+	results_clear_run(&s->res, method, run);
+	fprintf(stderr, "%splasticity: run %d of method %d: its checkpoint could not be "
+			"restored; training it again from its first task\n",
+		s->tty ? "\n" : "", run + 1, method);
+}
+
 /* The event loop: returns when every worker is done or a signal stopped the grid. */
 static void event_loop(struct run_state *s)
 {
@@ -194,6 +211,8 @@ static void event_loop(struct run_state *s)
 				s->error = s->error ? s->error : pl_status_exit(ev.status);
 			} else if (ev.type == GRID_EV_RUN_DONE) {
 				s->complete[ev.method * s->p->runs + ev.run] = 1;
+			} else if (ev.type == GRID_EV_RUN_RESET) {
+				run_reset(s, ev.method, ev.run);
 			} else if (ev.type == GRID_EV_ALL_DONE)
 				all_done = 1;
 			free(ev.result);
@@ -214,18 +233,23 @@ static void event_loop(struct run_state *s)
 }
 
 
-/* Runs whose every task is in res: a resumed grid leaves them out. */
+/* Runs whose every task is in res, or that diverged (they stopped there):
+ * a resumed grid leaves them out. */
 static unsigned char *finished_runs(const struct results *res)
 {
 	unsigned char *skip = xcalloc((size_t)res->nmethods * res->runs, 1);
 
 	for (int m = 0; m < res->nmethods; m++)
 		for (int r = 0; r < res->runs; r++) {
-			int n = 0;
+			int n = 0, diverged = 0;
 
-			for (int t = 0; t < res->tasks; t++)
-				n += results_get(res, m, r, t) != NULL;
-			skip[m * res->runs + r] = n == res->tasks;
+			for (int t = 0; t < res->tasks; t++) {
+				const struct task_result *c = results_get(res, m, r, t);
+
+				n += c != NULL;
+				diverged |= c != NULL && c->diverged;
+			}
+			skip[m * res->runs + r] = n == res->tasks || diverged;
 		}
 	return skip;
 }
@@ -244,8 +268,12 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		rundir_clean(dir);
 		s.res = *res;
 		skip = finished_runs(&s.res);
-		for (size_t i = 0; i < (size_t)p->nmethods * p->runs * p->tasks; i++)
+		for (size_t i = 0; i < (size_t)p->nmethods * p->runs * p->tasks; i++) {
+			const struct task_result *c = (const void *)(s.res.cells + i * s.res.cell_size);
+
 			s.done_tasks += s.res.done[i];
+			s.diverged += s.res.done[i] && c->diverged;
+		}
 	} else {
 		results_init(&s.res, p);
 	}
@@ -261,6 +289,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		goto out;
 	}
 	grid_set_checkpoints(s.grid, ckpt, skip);
+	grid_set_retrain_broken(s.grid, o->retrain_broken);
 	/* results.csv exists from the start, so a run killed early can resume. */
 	if (flush_files(&s, 0, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);

@@ -212,13 +212,53 @@ const struct task_result *run_result(const struct run *r, int task)
  * it. Native byte order: a checkpoint resumes on the machine that wrote it.
  * Nothing else is needed: every random stream is derived from (seed, task).
  */
+#define CKPT_NCFG 32
+
 struct ckpt_header {
 	char magic[8];
 	uint32_t version;
 	int32_t method, run, done;
 	uint64_t seed, nparams;
 	uint32_t has_vel, result_size;
+	double cfg[CKPT_NCFG]; /* ckpt_config(): what the run was configured with */
 };
+
+/*
+ * Every key that shapes a run's numbers, in a fixed order: a checkpoint is
+ * restored only into a run configured the same, and a difference is named.
+ * Returns the count (<= CKPT_NCFG); names may be NULL.
+ */
+static int ckpt_config(const struct run *r, double *v, const char **names)
+{
+	const struct method *m = r->method;
+	const struct preset *p = r->p;
+	const char *dummy[CKPT_NCFG];
+	int n = 0;
+
+	names = names ? names : dummy;
+#define PUT(name, x) (names[n] = (name), v[n++] = (double)(x))
+	PUT("optimizer", m->optimizer);
+	PUT("lr", m->lr);
+	PUT("rho", m->rho);
+	PUT("adaptive", m->adaptive);
+	PUT("lambda", m->lambda);
+	PUT("r", m->r);
+	PUT("momentum", m->momentum);
+	PUT("weight_decay", m->weight_decay);
+	PUT("setting", p->setting);
+	PUT("tasks", p->tasks);
+	PUT("train_examples", p->train_examples);
+	PUT("first_unpermuted", p->first_unpermuted);
+	PUT("shuffle_pairs", p->shuffle_pairs);
+	PUT("accuracy_matrix", p->accuracy_matrix);
+	PUT("batch_size", p->batch_size);
+	PUT("epochs", p->epochs);
+	PUT("hidden (layers)", p->nhidden);
+	for (int i = 0; i < p->nhidden; i++)
+		PUT("hidden (a width)", p->hidden[i]);
+#undef PUT
+	return n;
+}
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 {
@@ -232,8 +272,8 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 static void ckpt_header(const struct run *r, struct ckpt_header *h)
 {
 	memset(h, 0, sizeof(*h));
-	memcpy(h->magic, "PLCKPT1", 8);
-	h->version = 1;
+	memcpy(h->magic, "PLCKPT2", 8);
+	h->version = 2;
 	h->method = r->method_index;
 	h->run = r->run_index;
 	h->done = r->done;
@@ -241,6 +281,25 @@ static void ckpt_header(const struct run *r, struct ckpt_header *h)
 	h->nparams = mlp_nparams(r->mlp);
 	h->has_vel = r->optim->vel != NULL;
 	h->result_size = (uint32_t)task_result_size(r->p);
+	ckpt_config(r, h->cfg, NULL);
+}
+
+/* PL_OK when h was written for a run configured as r; else the first key
+ * that differs, named in *cause. */
+static enum pl_status ckpt_check_config(const struct run *r, const struct ckpt_header *h,
+					const char *path, char **cause)
+{
+	const char *names[CKPT_NCFG];
+	double want[CKPT_NCFG];
+	int n = ckpt_config(r, want, names);
+
+	for (int i = 0; i < n; i++)
+		if (memcmp(&h->cfg[i], &want[i], sizeof(double)) != 0)
+			return pl_fail(cause, PL_ERR_DATA,
+				       "%s: written for a run with %s %.9g, this run has %.9g "
+				       "(a checkpoint of another preset)",
+				       path, names[i], h->cfg[i], want[i]);
+	return PL_OK;
 }
 
 enum pl_status run_save(const struct run *r, const char *path, char **cause)
@@ -295,6 +354,8 @@ enum pl_status run_restore(struct run *r, const char *path, char **cause)
 		pl_fail(cause, st, "%s: checkpoint does not match the run's preset", path);
 		goto out;
 	}
+	if (ckpt_check_config(r, &h, path, cause) != PL_OK)
+		goto out;
 	res = xcalloc((size_t)h.done + 1, h.result_size);
 	if (fread(w, 1, n, fp) != n || (h.has_vel && fread(v, 1, n, fp) != n) ||
 	    fread(res, h.result_size, (size_t)h.done, fp) != (size_t)h.done ||

@@ -48,6 +48,12 @@ void results_put(struct results *res, int method, int run, const struct task_res
 	res->done[i] = 1;
 }
 
+void results_clear_run(struct results *res, int method, int run)
+{
+	for (int t = 0; t < res->tasks; t++)
+		res->done[cell_index(res, method, run, t)] = 0;
+}
+
 const struct task_result *results_get(const struct results *res, int method, int run,
 				      int task)
 {

@@ -36,6 +36,7 @@ struct grid {
 	struct grid_slot *slots;
 	char *ckpt_dir;
 	unsigned char *skip;
+	int retrain_broken; /* a checkpoint that cannot be restored: train again */
 };
 
 struct worker {
@@ -92,6 +93,34 @@ static void post_error(struct grid *g, int method, int run, enum pl_status st,
 	atomic_store(&g->stop, 1);
 }
 
+/*
+ * A checkpoint that cannot be restored (truncated, corrupt, another run's).
+ * Its run can only start again from its first task; the same seed gives the
+ * same numbers. With retrain_broken that is done (the receiver drops the
+ * run's rows on GRID_EV_RUN_RESET; returns 0); without, the grid stops with
+ * a message saying so (returns -1).
+ */
+static int broken_checkpoint(struct grid *g, int method, int run, const char *path,
+			     enum pl_status st, char *cause)
+{
+	struct grid_event ev = { .type = GRID_EV_RUN_RESET, .method = method, .run = run };
+	char label[128];
+
+	if (g->retrain_broken) {
+		free(cause);
+		unlink(path);
+		grid_post(g, &ev);
+		return 0;
+	}
+	method_label(&g->p->methods[method], label, sizeof(label));
+	post_error(g, method, run, st,
+		   xasprintf("%s; run %d of method %d (%s) can only be trained again from "
+			     "its first task: resume with --retrain-broken to do that",
+			     cause, run + 1, method, label));
+	free(cause);
+	return -1;
+}
+
 /* Resume r from its checkpoint if there is one, posting the tasks it holds;
  * returns 1 if the run had diverged, -1 on a bad checkpoint, else 0. */
 static int resume_run(struct grid *g, struct run *r, const char *path, int method, int run)
@@ -102,8 +131,7 @@ static int resume_run(struct grid *g, struct run *r, const char *path, int metho
 	if (access(path, F_OK) != 0)
 		return 0;
 	if ((st = run_restore(r, path, &cause)) != PL_OK) {
-		post_error(g, method, run, st, cause);
-		return -1;
+		return broken_checkpoint(g, method, run, path, st, cause);
 	}
 	for (int t = 0; t < run_tasks_done(r); t++) {
 		struct grid_event ev = { .type = GRID_EV_TASK, .method = method, .run = run,
@@ -233,6 +261,11 @@ void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *
 	g->ckpt_dir = dir ? xstrdup(dir) : NULL;
 	free(g->skip);
 	g->skip = skip ? memcpy(xmalloc(n), skip, n) : NULL;
+}
+
+void grid_set_retrain_broken(struct grid *g, int on)
+{
+	g->retrain_broken = on;
 }
 
 void grid_start(struct grid *g)
