@@ -30,6 +30,13 @@
 #define IDX_MAX_ITEMS    10000000u
 /* gzip hides the real length, so a lying header must not make us allocate it. */
 #define IDX_GZ_FIRST_ALLOC ((uint64_t)64 << 20)
+/*
+ * And a gzip may not declare more than this many bytes per compressed byte.
+ * Image data compresses 4-5x (MNIST 4.7x, Fashion-MNIST 1.8x); deflate's
+ * limit is about 1032x, which is how a 34 MB file can honestly hold 7.6 GB
+ * of zeros. A header claiming more than 64x is refused before reading.
+ */
+#define IDX_GZ_MAX_RATIO 64u
 /* gzread counts in unsigned int and returns int. */
 #define IDX_READ_CHUNK ((uint64_t)1 << 30)
 
@@ -39,6 +46,7 @@ struct idx_file {
 	gzFile gz;
 	int is_gz;
 	int64_t size;    /* of a raw file, or -1 for gzip */
+	int64_t gz_size; /* of a gzip file (compressed) */
 	uint32_t n;      /* items declared in the header */
 	uint64_t header; /* header bytes */
 	uint64_t item;   /* bytes per item */
@@ -109,6 +117,7 @@ static enum pl_status idx_open(struct idx_file *f, const char *path, uint32_t ma
 	}
 	f->is_gz = got == 2 && peek[0] == 0x1f && peek[1] == 0x8b;
 	f->size = f->is_gz ? -1 : (int64_t)sb.st_size;
+	f->gz_size = (int64_t)sb.st_size;
 	f->gz = gzdopen(fd, "rb");
 	if (f->gz == NULL) {
 		st = pl_fail(cause, PL_ERR_IO, "%s: cannot open: %s", path,
@@ -246,6 +255,13 @@ static enum pl_status idx_read_header(struct idx_file *f, char **cause)
 	/* A raw file's size tells the truth before we allocate anything. */
 	if (f->size >= (int64_t)f->header)
 		return idx_check_length(f, (uint64_t)f->size - f->header, cause);
+	if (f->is_gz && (uint64_t)f->n * f->item > (uint64_t)f->gz_size * IDX_GZ_MAX_RATIO)
+		return pl_fail(cause, PL_ERR_DATA,
+		               "%s: header claims %" PRIu32 " %s (%" PRIu64
+		               " bytes), more than %u times the %" PRId64
+		               "-byte gzip file; not a dataset",
+		               f->path, f->n, idx_kind(f->magic), (uint64_t)f->n * f->item,
+		               IDX_GZ_MAX_RATIO, f->gz_size);
 	return PL_OK;
 }
 
@@ -275,15 +291,25 @@ static enum pl_status idx_read_body(struct idx_file *f, uint8_t **out, char **ca
 	/* For gzip, grow toward the declared size only as real data arrives. */
 	if (f->is_gz && cap > IDX_GZ_FIRST_ALLOC)
 		cap = IDX_GZ_FIRST_ALLOC;
-	buf = xmalloc(cap);
+	buf = malloc(cap);
 	for (;;) {
+		uint8_t *bigger;
+
+		if (buf == NULL) {
+			st = pl_fail(cause, PL_ERR_DATA, "%s: out of memory for %" PRIu64
+			             " bytes of %s", f->path, cap, idx_kind(f->magic));
+			goto out;
+		}
 		if ((st = idx_read(f, buf + got, cap - got, &k, cause)) != PL_OK)
 			goto out;
 		got += k;
 		if (got < cap || cap == want)
 			break;
 		cap = cap * 2 < want ? cap * 2 : want;
-		buf = xrealloc(buf, cap);
+		/* Not xrealloc: running out names the file instead of aborting. */
+		if ((bigger = realloc(buf, cap)) == NULL)
+			free(buf);
+		buf = bigger;
 	}
 	st = idx_check_tail(f, got, cause);
 out:
