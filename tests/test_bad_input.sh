@@ -117,6 +117,24 @@ ok_if "PLASTICITY_DATA= '$PLASTICITY' run '$tmp/disk/preset.yaml' --print-config
 
 expect 64 "--jobs: expected 1..1024, got 'abc'" "option: --jobs abc" -- "$quick" --jobs abc
 
+# A gzip whose header claims far more than it could hold is refused before
+# anything is allocated (10M images, 7.8 GB, in a 2.3 MB file holding 512 MB:
+# before, the reader grew its buffer to 512 MB as the data arrived).
+"$GEN_IDX" "$tmp/bomb" --train 10 --test 10 >/dev/null
+rm -f "$tmp/bomb/train-images-idx3-ubyte"*
+{ printf '\000\000\010\003\000\230\226\200\000\000\000\034\000\000\000\034'; head -c 536870912 /dev/zero; } |
+	gzip -1 >"$tmp/bomb/train-images-idx3-ubyte.gz"
+bombsize=$(stat -c %s "$tmp/bomb/train-images-idx3-ubyte.gz")
+# (AddressSanitizer reserves terabytes of address space: no limit there.)
+vlimit=400000
+(ulimit -v $vlimit && "$PLASTICITY" --version) >/dev/null 2>&1 || vlimit=unlimited
+(
+	ulimit -v $vlimit
+	PLASTICITY_DATA= exec "$PLASTICITY" run "$quick" --data-dir "$tmp/bomb" --out "$tmp/bombout" >/dev/null 2>"$tmp/err"
+)
+is "$?:$(cat "$tmp/err")" "65:plasticity: $tmp/bomb/train-images-idx3-ubyte.gz: header claims 10000000 images (7840000000 bytes), more than 64 times the $bombsize-byte gzip file; not a dataset" \
+	"a gzip declaring 10M images is refused under a 400 MB memory limit, naming the file"
+
 # Checks in the type the engine uses (float32), and cross-key checks after
 # every override, so that the order of overrides never matters.
 expect 78 "override 'methods.lr=1e-50': methods[0].lr: 1e-50 is 0 or subnormal as a float32, the engine's type (smallest normal: 1.17549e-38)" \

@@ -91,6 +91,42 @@ ok_if "[ $rows -ge 3 ] && [ $rows -eq $done_lines ]" "results.csv keeps every fi
 ok_if "[ -s '$tmp/int/summary.csv' ] && grep -q interrupted '$tmp/int.err'" "summary.csv written and the interruption reported"
 ok_if "! ls '$tmp/int' | grep -q tmp" "no temporary files after an interruption"
 
+# SIGTERM and SIGHUP stop like Ctrl-C, each with its own exit status, and the
+# directory resumes to the uninterrupted grid's results.
+"$PLASTICITY" run "$tmp/small.yaml" tasks=30 runs=1 --out "$tmp/sigwhole" --jobs 1 --quiet >/dev/null 2>&1
+for sig in TERM:143 HUP:129; do
+	name=${sig%:*}
+	"$PLASTICITY" run "$tmp/small.yaml" tasks=30 runs=1 --out "$tmp/sig$name" --jobs 1 >/dev/null 2>"$tmp/sig.err" &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[ "$(grep -c ' acc ' "$tmp/sig.err" 2>/dev/null)" -ge 3 ] && break
+		sleep 0.01
+	done
+	kill -"$name" "$pid"
+	wait "$pid"
+	is "$?" "${sig#*:}" "SIG$name stops the grid with exit status ${sig#*:}"
+	"$PLASTICITY" run --resume "$tmp/sig$name" --quiet >/dev/null 2>&1
+	is "$?:$(strip_times "$tmp/sig$name/results.csv" | md5sum)" "0:$(strip_times "$tmp/sigwhole/results.csv" | md5sum)" \
+		"... and the directory resumes to the uninterrupted results"
+done
+# SIGTERM at any moment of start-up: 143, and a directory, if there is one,
+# that resumes (handlers are installed before anything is written).
+bad=0
+for delay in 0 0.002 0.005 0.01 0.02 0.04; do
+	rm -rf "$tmp/early"
+	"$PLASTICITY" run "$tmp/small.yaml" tasks=3 runs=1 --out "$tmp/early" --jobs 1 --quiet >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	st=$?
+	if [ -d "$tmp/early" ]; then
+		"$PLASTICITY" run --resume "$tmp/early" --quiet >/dev/null 2>&1 || { bad=1; echo "# delay $delay: not resumable"; }
+	fi
+	[ "$st" = 143 ] || [ "$st" = 0 ] || { bad=1; echo "# delay $delay: exit $st"; }
+done
+is "$bad" 0 "SIGTERM during start-up exits 143 (or finished) and leaves a resumable directory or none"
+
 # SIGKILL in the middle of a task, then --resume: the same results as a
 # grid that was never interrupted (timing columns aside).
 cat >"$tmp/resume.yaml" <<'YAML'

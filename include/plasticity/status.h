@@ -17,7 +17,10 @@
 	X(PL_ERR_CANTCREAT, 73, "cannot create output")                       \
 	X(PL_ERR_IO, 74, "input/output error")                                \
 	X(PL_ERR_CONFIG, 78, "bad configuration")                             \
-	X(PL_ERR_INTERRUPTED, 130, "interrupted")
+	X(PL_ERR_INTERRUPTED, 130, "interrupted")                             \
+	X(PL_ERR_HANGUP, 129, "hangup")                                       \
+	X(PL_ERR_TERMINATED, 143, "terminated")                               \
+	X(PL_ERR_DIVERGED, 1, "some runs diverged")
 
 enum pl_status {
 #define PL_STATUS_ENUM(code, exit, msg) code,

@@ -25,10 +25,15 @@ char *cli_find_preset(const char *arg, char **cause);
  * exit status (0 on success). */
 int cli_load_preset(struct preset *p, const char *arg, char **overrides, int noverrides);
 
-/* Route SIGINT, SIGTERM and SIGHUP to a pipe; returns its read end. */
+/* Route SIGINT, SIGTERM and SIGHUP to a pipe; returns its read end. Safe to
+ * call early (before anything is written) and more than once. */
 int signals_install(void);
 /* The last signal caught, or 0. */
 int signals_caught(void);
+/* What the caught signal means for the exit status: PL_ERR_INTERRUPTED
+ * (SIGINT, 130), PL_ERR_TERMINATED (SIGTERM, 143), PL_ERR_HANGUP (SIGHUP,
+ * 129), or PL_OK when none was caught. */
+enum pl_status signals_status(void);
 
 /* The data folder for p: --data-dir if given (used as it is, or its
  * <dataset> subfolder), else the first complete place of the lookup order;

@@ -3,9 +3,12 @@
  *
  *   plasticity run PRESET [KEY=VALUE ...] [--out DIR] [--jobs N] [--quiet]
  *   plasticity --info [PRESET]
- * Exit codes follow sysexits(3): 64 usage, 65 data, 66 no input, 73 cannot
- * create, 74 I/O, 78 configuration; 1 when some runs diverged; 130 on Ctrl-C.
+ * Exit codes come from the status table (status.h, sysexits(3) numbering):
+ * 64 usage, 65 data, 66 no input, 73 cannot create, 74 I/O, 78
+ * configuration; 1 when some runs diverged; 130, 143, 129 on SIGINT,
+ * SIGTERM, SIGHUP.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +76,7 @@ static void usage(FILE *fp)
 	fputs("\nReport bugs and read more: man plasticity\n", fp);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
 	struct ui_opts u = { 0 };
 	const char *no_color = getenv("NO_COLOR");
 	int c, info = 0;
+	long long jobs;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "o:j:d:qfpihV", longopts, NULL)) != -1) {
@@ -106,11 +110,14 @@ int main(int argc, char **argv)
 			o.out = optarg;
 			break;
 		case 'j':
-			o.jobs = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || o.jobs < 1 || o.jobs > 1024) {
+			/* Range-checked before narrowing: 4294967298 is not 2. */
+			errno = 0;
+			jobs = strtoll(optarg, &end, 10);
+			o.jobs = jobs >= 1 && jobs <= 1024 ? (int)jobs : 0;
+			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.jobs == 0) {
 				fprintf(stderr, "plasticity: --jobs: expected 1..1024, got '%s'\n",
 					optarg);
-				return 64;
+				return pl_status_exit(PL_ERR_USAGE);
 			}
 			break;
 		case 'd':
@@ -157,7 +164,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fputs("Try 'plasticity --help'.\n", stderr);
-			return 64;
+			return pl_status_exit(PL_ERR_USAGE);
 		}
 	}
 	if (info)
@@ -172,7 +179,7 @@ int main(int argc, char **argv)
 			fputs("plasticity: the interactive UI needs a terminal; use 'plasticity run "
 			      "PRESET' for batch runs\n",
 			      stderr);
-			return 64;
+			return pl_status_exit(PL_ERR_USAGE);
 		}
 		u.preset = first < argc && strchr(argv[first], '=') == NULL ? argv[first++] : NULL;
 		u.overrides = argv + first;
@@ -185,17 +192,34 @@ int main(int argc, char **argv)
 				fputs("plasticity: --resume takes the preset from the run directory: "
 				      "no PRESET or KEY=VALUE\n",
 				      stderr);
-				return 64;
+				return pl_status_exit(PL_ERR_USAGE);
 			}
 			return cli_run(&o, NULL, NULL, 0);
 		}
 		if (optind + 1 >= argc) {
 			fputs("plasticity: run: missing PRESET\nTry 'plasticity --help'.\n", stderr);
-			return 64;
+			return pl_status_exit(PL_ERR_USAGE);
 		}
 		return cli_run(&o, argv[optind + 1], argv + optind + 2, argc - optind - 2);
 	}
 	fprintf(stderr, "plasticity: unknown command '%s'\nTry 'plasticity --help'.\n",
 		argv[optind]);
-	return 64;
+	return pl_status_exit(PL_ERR_USAGE);
+}
+
+/*
+ * Everything printed on stdout (--help, --print-config, --info, the run's
+ * summary) must have arrived: a write error there is an error (exit 74),
+ * not a silent exit 0.
+ */
+int main(int argc, char **argv)
+{
+	int status = dispatch(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "plasticity: standard output: write error: %s\n",
+			strerror(errno ? errno : EIO));
+		return status ? status : pl_status_exit(PL_ERR_IO);
+	}
+	return status;
 }

@@ -224,7 +224,7 @@ static void event_loop(struct run_state *s)
 			fprintf(stderr, "%splasticity: %s\n", s->tty ? "\n" : "", cause);
 			free(cause);
 			cause = NULL;
-			s->error = s->error ? s->error : 74;
+			s->error = s->error ? s->error : pl_status_exit(PL_ERR_IO);
 			grid_stop(s->grid);
 		}
 	}
@@ -285,7 +285,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	s.grid = grid_new(p, ds, o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1));
 	if (mkdir_p(ckpt, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
-		status = 73;
+		status = pl_status_exit(PL_ERR_CANTCREAT);
 		goto out;
 	}
 	grid_set_checkpoints(s.grid, ckpt, skip);
@@ -293,7 +293,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	/* results.csv exists from the start, so a run killed early can resume. */
 	if (flush_files(&s, 0, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
-		status = 74;
+		status = pl_status_exit(PL_ERR_IO);
 		goto out;
 	}
 	if (!o->quiet)
@@ -306,18 +306,18 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	grid_join(s.grid);
 	if (flush_files(&s, 1, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
-		status = 74;
+		status = pl_status_exit(PL_ERR_IO);
 	}
 	results_print_summary(&s.res, stdout);
-	if (signals_caught()) {
-		fprintf(stderr, "plasticity: interrupted; %d of %d tasks finished, kept in %s\n",
-			s.done_tasks, s.total_tasks, dir);
-		status = 130;
+	if (signals_status() != PL_OK) {
+		fprintf(stderr, "plasticity: %s; %d of %d tasks finished, kept in %s\n",
+			pl_status_str(signals_status()), s.done_tasks, s.total_tasks, dir);
+		status = pl_status_exit(signals_status());
 	} else if (s.error && status == 0) {
 		status = s.error;
 	} else if (s.diverged && status == 0) {
 		fprintf(stderr, "plasticity: %d runs diverged (see results.csv)\n", s.diverged);
-		status = 1;
+		status = pl_status_exit(PL_ERR_DIVERGED);
 	}
 	/* Only complete runs remain: their checkpoints are gone, so is the folder. */
 	rmdir(ckpt);
@@ -342,8 +342,11 @@ static int resume(const struct cli_opts *o)
 	struct run_identity id = { 0 };
 	struct dirlock *lock = NULL;
 	char *data = NULL, *cause = NULL;
-	enum pl_status st = dirlock_acquire(&lock, o->resume, &cause);
+	enum pl_status st;
 	int status, have_res = 0;
+
+	signals_install();
+	st = dirlock_acquire(&lock, o->resume, &cause);
 
 	preset_defaults(&p);
 	if (st == PL_OK)
@@ -420,16 +423,22 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 		preset_write(&p, stdout);
 		goto out;
 	}
+	/* From here on a signal stops the run cleanly: nothing is half written. */
+	signals_install();
 	data = cli_data_dir(o, &p);
 	if (data == NULL) {
 		fprintf(stderr,
 			"plasticity: no %s data found (run scripts/fetch-data, or see "
 			"'plasticity --info')\n",
 			p.dataset);
-		status = 66;
+		status = pl_status_exit(PL_ERR_NOINPUT);
 		goto out;
 	}
 	st = dataset_load(&ds, p.dataset, data, &cause);
+	if (st == PL_OK && signals_status() != PL_OK) {
+		status = pl_status_exit(signals_status());
+		goto out;
+	}
 	dir = o->out ? xstrdup(o->out) : rundir_default(&p);
 	if (st == PL_OK)
 		st = rundir_create(dir, o->force, &cause);

@@ -27,6 +27,7 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+/* Idempotent: one pipe for the process, however often it is called. */
 int signals_install(void)
 {
 	struct sigaction sa;
@@ -49,4 +50,18 @@ int signals_install(void)
 int signals_caught(void)
 {
 	return sig_last;
+}
+
+enum pl_status signals_status(void)
+{
+	switch (sig_last) {
+	case 0:
+		return PL_OK;
+	case SIGHUP:
+		return PL_ERR_HANGUP;
+	case SIGTERM:
+		return PL_ERR_TERMINATED;
+	default:
+		return PL_ERR_INTERRUPTED;
+	}
 }

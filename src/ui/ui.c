@@ -1138,11 +1138,12 @@ static int ui_init(struct ui *u, const struct ui_opts *o)
 	u->spark = u->utf8 ? SPARK_BLOCKS : SPARK_ASCII;
 	if (o->open_dir != NULL) {
 		char *cause = NULL;
+		enum pl_status st = rundir_load(o->open_dir, &u->run_p, &u->res, &cause);
 
-		if (rundir_load(o->open_dir, &u->run_p, &u->res, &cause) != PL_OK) {
+		if (st != PL_OK) {
 			fprintf(stderr, "plasticity: %s\n", cause);
 			free(cause);
-			return 66;
+			return pl_status_exit(st);
 		}
 		preset_copy(&u->p, &u->run_p);
 		u->have_results = 1;
@@ -1160,10 +1161,11 @@ static int ui_init(struct ui *u, const struct ui_opts *o)
 	if (theme_find(&u->theme, o->theme ? o->theme : "default", NULL) != PL_OK) {
 		char *cause = NULL;
 
-		theme_find(&u->theme, o->theme, &cause);
+		enum pl_status st = theme_find(&u->theme, o->theme, &cause);
+
 		fprintf(stderr, "plasticity: %s\n", cause);
 		free(cause);
-		return 78;
+		return pl_status_exit(st);
 	}
 	for (int i = 0; i < u->nthemes; i++)
 		if (strcmp(u->themes[i], u->theme.name) == 0)
@@ -1252,7 +1254,7 @@ int ui_main(const struct ui_opts *o)
 			u.tasks_total, saved);
 		free(saved);
 	}
-	status = signals_caught() ? 130 : 0;
+	status = pl_status_exit(signals_status());
 	ui_free(&u);
 	return status;
 }
