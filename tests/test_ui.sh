@@ -30,9 +30,10 @@ methods:
 YAML
 
 screen() { T capture-pane -t ui -p; }
-# Wait until the screen matches a regular expression (5 s at most).
+# Wait until the screen matches a regular expression (10 s at most: make
+# check runs the training tests beside this one on the same cores).
 wait_for() {
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 200); do
 		screen | grep -qE -- "$1" && return 0
 		sleep 0.05
 	done
@@ -145,7 +146,8 @@ ok_if "[ -n '$kept' ] && [ -s '$tmp/$kept/results.csv' ] && [ -s '$tmp/$kept/sum
 	"... and the finished tasks are kept in a run directory ($kept)"
 
 # A finished batch run, looked at later.
-PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/ui.yaml" tasks=5 --out "$tmp/batch" --quiet >/dev/null 2>&1
+PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/ui.yaml" tasks=5 --out "$tmp/batch" --quiet >/dev/null 2>"$tmp/batch.err" ||
+	sed 's/^/# batch run: /' "$tmp/batch.err"
 rm -f "$tmp/exit"
 T kill-session -t ui
 T -f /dev/null new-session -d -s ui -x 100 -y 30 \

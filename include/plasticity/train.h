@@ -30,17 +30,24 @@ struct task_result {
 	float acc_seen[];    /* accuracy on tasks 0..task after this task */
 };
 
-struct run_hooks {
+struct run_ctl {
 	const atomic_int *stop;                     /* checked between mini-batches */
 	void (*on_batch)(void *arg, int done, int total); /* may block (pause) */
 	void *arg;
 };
 
 struct run;
+struct hook_desc;
 
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
 		       int run_index, const struct dataset *ds, char **cause);
 void run_free(struct run *r);
+/*
+ * Add a hook (hook.h) acting on this run's network after every optimizer
+ * step and every task; arg is its configuration (not copied). Before the
+ * first task and before run_restore, so a checkpoint's hook state restores.
+ */
+void run_add_hook(struct run *r, const struct hook_desc *d, void *arg);
 int run_tasks_total(const struct run *r);
 int run_tasks_done(const struct run *r);
 uint64_t run_seed(const struct run *r);
@@ -53,14 +60,15 @@ size_t task_result_size(const struct preset *p);
  * (the task is then not counted as done).
  */
 enum pl_status run_next_task(struct run *r, struct task_result *res,
-			     const struct run_hooks *hooks);
+			     const struct run_ctl *hooks);
 
 /* The result of a finished task (t < run_tasks_done), also after a restore. */
 const struct task_result *run_result(const struct run *r, int task);
 
 /*
  * Checkpoints, written after every task so an interrupted grid can resume:
- * weights, momentum buffer and the results so far (all random streams are
+ * weights, every state buffer of the optimizer and the hooks, the optimizer
+ * step count and the results so far (all random streams are
  * derived from (seed, task), so there is no RNG state to keep). run_save
  * writes atomically; run_restore checks that the file belongs to this run
  * (method, run, seed, shapes) and its checksum, then continues from it.

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/preset_io.h"
 #include "plasticity/columns.h"
 #include "plasticity/results.h"
 #include "plasticity/util.h"

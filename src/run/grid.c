@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plasticity/preset_io.h"
 #include "plasticity/blas.h"
 #include "plasticity/grid.h"
 #include "plasticity/util.h"
@@ -149,7 +150,7 @@ static int resume_run(struct grid *g, struct run *r, const char *path, int metho
 static void worker_run(struct worker *w, int method, int run_index)
 {
 	struct grid *g = w->g;
-	struct run_hooks hooks = { &g->stop, on_batch, w };
+	struct run_ctl hooks = { &g->stop, on_batch, w };
 	struct grid_event ev = { .method = method, .run = run_index };
 	struct run *r = NULL;
 	char *cause = NULL, *ckpt = NULL;
