@@ -68,7 +68,7 @@ static void test_units(void)
 	float *w0 = w + mlp_weight_offset(m, 0), *b0 = w + mlp_bias_offset(m, 0);
 	uint8_t y[6] = { 0, 1, 0, 1, 1, 0 };
 	struct probe *pr = probe_new(m, 6);
-	struct probe_cfg cfg = { PROBE_DEAD | PROBE_DORMANT, 0.1, 0.05, 20, 0, 1 };
+	struct probe_cfg cfg = { PROBE_DEAD | PROBE_DORMANT, 0.1, 0.05, 20, 0, 1, 0 };
 	struct probe_result out;
 	struct rng r;
 
@@ -209,7 +209,7 @@ static void test_against_double(void)
 	struct mlp *m = mlp_new(2, sizes, 4); /* max batch 4: three chunks of 11 */
 	struct probe *pr = probe_new(m, N);
 	struct probe_cfg cfg = { PROBE_GRAD | PROBE_SHARPNESS | PROBE_LOSS | PROBE_HESSIAN, 0.1,
-				 0.05, 200, 0, 3 };
+				 0.05, 200, 0, 3, 0 };
 	struct probe_result out;
 	float xf[N * IN], *keep = xalloc_floats(mlp_nparams(m));
 	double xd[N * IN], th[128], g[128], gn = 0.0, *H, eig[128], top = 0.0;

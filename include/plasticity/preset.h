@@ -49,6 +49,11 @@ struct preset {
 	uint64_t seed;
 	struct method methods[PRESET_MAX_METHODS];
 	int nmethods;
+	/* Diagnostics (probe.h), measured after each task on a probe set. */
+	char diagnostics[160]; /* metric names, comma-separated; "none"; "default" */
+	int probe_examples;
+	double dormant_tau, sharpness_rho;
+	int hessian_every, hessian_iters;
 };
 
 #endif

@@ -59,7 +59,8 @@ struct probe_cfg {
 	double rho;         /* sharpness radius, default 0.05 */
 	int hessian_iters;  /* power iterations at most, default 20 */
 	int trace_samples;  /* Hutchinson vectors, default 10 */
-	uint64_t seed;      /* of the power iteration's start and the z vectors */
+	uint64_t seed;      /* of the power iteration's start and the z vectors ... */
+	uint64_t index;     /* ... with this stream index (the task) */
 };
 
 /* What a probe measured; NAN where not measured. Per-layer arrays are
@@ -86,6 +87,15 @@ void probe_free(struct probe *pr);
  */
 void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y, int n,
 	       const float *init, const struct probe_cfg *cfg, struct probe_result *out);
+
+/*
+ * A preset's `diagnostics` text ("dead, rank", "default", "all", "none")
+ * as PROBE_* bits. Returns 0, or -1 with the unknown name in bad.
+ */
+int probe_metrics_parse(const char *text, unsigned *mask, char *bad, size_t len);
+
+/* Every field of out NAN (nothing measured). */
+void probe_result_nan(struct probe_result *out);
 
 /* The effective and approximate rank of singular values s[0..k), largest
  * first (exposed for tests). */

@@ -26,6 +26,14 @@ struct task_result {
 	double samples_per_s; /* training examples (x epochs) per second of training */
 	long long samples;
 	int diverged;        /* loss became NaN or infinite */
+	double online_acc;   /* training examples right before the step that used them */
+	/* Diagnostics on the probe set after the task (probe.h); NAN if not measured.
+	 * Per hidden layer [0, nhidden); wmag per linear layer [0, nhidden]. */
+	double dead[PRESET_MAX_HIDDEN], dormant[PRESET_MAX_HIDDEN];
+	double erank[PRESET_MAX_HIDDEN], arank[PRESET_MAX_HIDDEN];
+	double wmag[PRESET_MAX_HIDDEN + 1];
+	double dist_init, grad_norm, sharpness, lambda_max, hessian_trace;
+	double probe_loss, probe_acc;
 	int nseen;           /* entries in acc_seen (accuracy_matrix only) */
 	float acc_seen[];    /* accuracy on tasks 0..task after this task */
 };

@@ -21,6 +21,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,7 +291,7 @@ static void weights(const struct probe *pr, struct mlp *m, const float *init,
 	out->dist_init = init != NULL ? sqrt(d) : NAN;
 }
 
-static void result_clear(struct probe_result *out)
+void probe_result_nan(struct probe_result *out)
 {
 	double *f = (double *)out;
 
@@ -307,7 +308,7 @@ void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y
 	struct rng r;
 	float h = sqrtf(FLT_EPSILON) * (1.0f + (float)vec_norm(mlp_params(m), pr->nparams));
 
-	result_clear(out);
+	probe_result_nan(out);
 	n = n < pr->n ? n : pr->n;
 	if (n <= 0)
 		return;
@@ -351,9 +352,52 @@ void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y
 			memcpy(w, pr->save, pr->nparams * sizeof(float));
 		}
 	}
-	rng_seed(&r, cfg->seed, RNG_STREAM_PROBE, 0);
+	rng_seed(&r, cfg->seed, RNG_STREAM_PROBE, cfg->index);
 	if (want & PROBE_HESSIAN)
 		out->lambda_max = lambda_max(pr, m, x, y, n, h, cfg, &r, &out->hessian_iters);
 	if (want & PROBE_TRACE)
 		out->trace = hutchinson(pr, m, x, y, n, h, cfg->trace_samples, &r);
+}
+
+static const struct {
+	const char *name;
+	unsigned bits;
+} metric_names[] = {
+	{ "dead", PROBE_DEAD },
+	{ "dormant", PROBE_DORMANT },
+	{ "rank", PROBE_RANK },
+	{ "weights", PROBE_WEIGHTS },
+	{ "grad", PROBE_GRAD },
+	{ "sharpness", PROBE_SHARPNESS },
+	{ "loss", PROBE_LOSS },
+	{ "hessian", PROBE_HESSIAN },
+	{ "trace", PROBE_TRACE },
+	{ "default", PROBE_DEFAULT },
+	{ "all", PROBE_DEFAULT | PROBE_HESSIAN | PROBE_TRACE },
+	{ "none", 0 },
+};
+
+int probe_metrics_parse(const char *text, unsigned *mask, char *bad, size_t len)
+{
+	const char *p = text;
+
+	*mask = 0;
+	while (*p != '\0') {
+		size_t n, i, nm = sizeof(metric_names) / sizeof(metric_names[0]);
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		for (i = 0; i < nm; i++)
+			if (strlen(metric_names[i].name) == n && strncmp(metric_names[i].name, p, n) == 0)
+				break;
+		if (i == nm) {
+			snprintf(bad, len, "%.*s", (int)(n < 40 ? n : 40), p);
+			return -1;
+		}
+		*mask |= metric_names[i].bits;
+		p += n;
+	}
+	return 0;
 }

@@ -16,6 +16,7 @@
 #include "plasticity/hook.h"
 #include "plasticity/mlp.h"
 #include "plasticity/optim.h"
+#include "plasticity/probe.h"
 #include "plasticity/rng.h"
 #include "plasticity/task.h"
 #include "plasticity/train.h"
@@ -43,9 +44,31 @@ struct run {
 	int method_index, run_index;
 	unsigned char *results; /* (tasks, task_result_size) what each task produced */
 	long steps;             /* optimizer steps so far */
+	long online_correct;    /* this task: examples right before their step */
+	unsigned probe_metrics; /* PROBE_* asked for by the preset */
+	struct probe *probe;    /* NULL without diagnostics */
+	float *probe_x;         /* (probe_examples, IDX_PIXELS) */
+	uint8_t *probe_y;       /* (probe_examples) */
+	float *init;            /* (nparams) the initial parameters, for dist_init */
 	struct hook hooks[RUN_MAX_HOOKS];
 	int nhooks;
 };
+
+/* The probe workspace, when the preset asks for diagnostics. */
+static void probe_setup(struct run *r)
+{
+	char bad[48];
+
+	if (probe_metrics_parse(r->p->diagnostics, &r->probe_metrics, bad, sizeof(bad)) != 0)
+		r->probe_metrics = 0; /* refused when the preset was loaded */
+	if (r->probe_metrics == 0 && r->p->hessian_every == 0)
+		return;
+	r->probe = probe_new(r->mlp, r->p->probe_examples);
+	r->probe_x = xalloc_floats((size_t)r->p->probe_examples * IDX_PIXELS);
+	r->probe_y = xmalloc((size_t)r->p->probe_examples);
+	r->init = xalloc_floats(mlp_nparams(r->mlp));
+	memcpy(r->init, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
+}
 
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
 		       int run_index, const struct dataset *ds, char **cause)
@@ -79,6 +102,7 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
 	r->results = xcalloc((size_t)p->tasks, task_result_size(p));
 	r->x = xalloc_floats((size_t)r->chunk * IDX_PIXELS);
 	r->y = xmalloc((size_t)r->chunk);
+	probe_setup(r);
 	*out = r;
 	return PL_OK;
 }
@@ -103,6 +127,10 @@ void run_free(struct run *r)
 		return;
 	for (int i = 0; i < r->nhooks; i++)
 		hook_release(&r->hooks[i]);
+	probe_free(r->probe);
+	free(r->probe_x);
+	free(r->probe_y);
+	free(r->init);
 	mlp_free(r->mlp);
 	optim_free(r->optim);
 	task_stream_free(r->tasks);
@@ -152,6 +180,48 @@ static double run_test(struct run *r, const struct task *task)
 	return task->ntest ? (double)correct / task->ntest : 0.0;
 }
 
+/* Diagnostics after training on task (probe.h), into res; NAN when not
+ * measured. The probe set is the task's first probe_examples training
+ * examples in dataset order; the Hessian ones only every hessian_every
+ * tasks. Untimed: it is not training. */
+static void run_probe(struct run *r, const struct task *task, int diverged,
+		      struct task_result *res)
+{
+	const struct preset *p = r->p;
+	struct probe_cfg cfg = { r->probe_metrics & ~(PROBE_HESSIAN | PROBE_TRACE),
+				 p->dormant_tau, p->sharpness_rho, p->hessian_iters, 10,
+				 r->seed, (uint64_t)task->index };
+	struct probe_result out;
+	int n = (int)(task->ntrain < (uint32_t)p->probe_examples ? task->ntrain
+								  : (uint32_t)p->probe_examples);
+
+	if (r->method->optimizer == OPTIM_SAM)
+		cfg.rho = r->method->rho;
+	if (p->hessian_every > 0 && (task->index + 1) % p->hessian_every == 0)
+		cfg.metrics |= PROBE_HESSIAN | (r->probe_metrics & PROBE_TRACE);
+	if (r->probe == NULL || diverged || cfg.metrics == 0) {
+		probe_result_nan(&out);
+	} else {
+		task_gather(task, &r->ds->train, task->train, n, r->probe_x, r->probe_y);
+		probe_run(r->probe, r->mlp, r->probe_x, r->probe_y, n, r->init, &cfg, &out);
+	}
+	for (int l = 0; l < p->nhidden; l++) {
+		res->dead[l] = out.dead[l];
+		res->dormant[l] = out.dormant[l];
+		res->erank[l] = out.erank[l];
+		res->arank[l] = out.arank[l];
+	}
+	for (int l = 0; l <= p->nhidden; l++)
+		res->wmag[l] = out.wmag[l];
+	res->dist_init = out.dist_init;
+	res->grad_norm = out.grad_norm;
+	res->sharpness = out.sharpness;
+	res->lambda_max = out.lambda_max;
+	res->hessian_trace = out.trace;
+	res->probe_loss = out.loss;
+	res->probe_acc = out.acc;
+}
+
 /* One pass over the task's training set in the order drawn for this epoch. */
 static enum pl_status run_epoch(struct run *r, const struct task *task, int epoch,
 				const struct run_ctl *hooks, double *loss_sum,
@@ -173,7 +243,9 @@ static enum pl_status run_epoch(struct run *r, const struct task *task, int epoc
 		if (hooks && hooks->stop && atomic_load(hooks->stop))
 			return PL_ERR_INTERRUPTED;
 		task_gather(task, &r->ds->train, r->order + start, B, r->x, r->y);
+		mlp_count_next(r->mlp);
 		loss = optim_step(r->optim, r->mlp, r->x, r->y, B);
+		r->online_correct += mlp_counted(r->mlp);
 		r->steps++;
 		for (int h = 0; h < r->nhooks; h++)
 			if (r->hooks[h].desc->after_step != NULL)
@@ -199,6 +271,7 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	int diverged = 0;
 
 	memset(res, 0, task_result_size(r->p));
+	r->online_correct = 0;
 	res->task = r->done;
 	res->digit_a = task->digit_a;
 	res->digit_b = task->digit_b;
@@ -218,6 +291,8 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	res->diverged = diverged;
 	res->train_loss = diverged ? NAN : loss_sum / (batches ? batches : 1);
 	res->test_acc = diverged ? NAN : run_test(r, task);
+	res->online_acc = res->samples ? (double)r->online_correct / res->samples : NAN;
+	run_probe(r, task, diverged, res);
 	if (r->p->accuracy_matrix && !diverged) {
 		for (int j = 0; j < r->done; j++)
 			res->acc_seen[j] = (float)run_test(r, task_stream_get(r->tasks, j));

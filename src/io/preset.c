@@ -31,6 +31,7 @@
 
 #include "plasticity/idx.h"
 #include "plasticity/optim.h"
+#include "plasticity/probe.h"
 #include "plasticity/preset_io.h"
 #include "plasticity/train.h"
 #include "plasticity/util.h"
@@ -102,6 +103,24 @@ const struct schema_entry preset_schema[] = {
          "Base seed: permutations, initialization and batch order follow from it."),
     PKEY("methods", SCHEMA_METHODS, 0, 0, NULL, NULL, methods,
          "The optimizers to compare, 1 to 32 mappings of the method keys."),
+    PKEY("diagnostics", SCHEMA_STRING, 0, 0, NULL, "default", diagnostics,
+         "Metrics measured after each task on the probe set, comma-separated: dead, "
+         "dormant, rank, weights, grad, sharpness, loss, hessian, trace; 'default' "
+         "(all but hessian and trace), 'all' or 'none'. Formulas: see the result "
+         "columns."),
+    PKEY("probe_examples", SCHEMA_INT, 1, 60000, NULL, "1000", probe_examples,
+         "The probe set: a task's first N training examples in dataset order, "
+         "after its permutation."),
+    PKEY("dormant_tau", SCHEMA_FLOAT, 0, 1, NULL, "0.1", dormant_tau,
+         "A unit is dormant when its score s_i <= tau (ReDo, Sokar et al. 2023)."),
+    PKEY("sharpness_rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", sharpness_rho,
+         "Radius of the sharpness L(w + rho g/|g|) - L(w); a SAM method uses its own "
+         "rho."),
+    PKEY("hessian_every", SCHEMA_INT, 0, 100000, NULL, "0", hessian_every,
+         "Measure lambda_max (and trace, if listed) every N tasks; 0 = never."),
+    PKEY("hessian_iters", SCHEMA_INT, 1, 10000, NULL, "20", hessian_iters,
+         "Power iterations for lambda_max at most (stops earlier at a relative change "
+         "of 1e-3)."),
 };
 const size_t preset_schema_len = sizeof(preset_schema) / sizeof(preset_schema[0]);
 
@@ -1049,6 +1068,18 @@ static char *check_fields(const struct preset *p, struct blame *b)
 	b->key = "methods";
 	if ((msg = check_methods(p, b)) != NULL)
 		return msg;
+	{
+		unsigned mask;
+		char bad[48];
+
+		if (probe_metrics_parse(p->diagnostics, &mask, bad, sizeof(bad)) != 0) {
+			*b = (struct blame){.key = "diagnostics", .method = -1};
+			return xasprintf("diagnostics: unknown metric '%s' (dead, dormant, rank, "
+			                 "weights, grad, sharpness, loss, hessian, trace, default, "
+			                 "all or none)",
+			                 bad);
+		}
+	}
 	if (p->setting == SETTING_CLASS && p->tasks > PRESET_CLASS_PAIRS) {
 		*b = (struct blame){.key = "tasks", .alt = "setting", .method = -1};
 		return xasprintf("tasks must be <= %d for setting class", PRESET_CLASS_PAIRS);
