@@ -54,6 +54,9 @@ struct preset {
 	int probe_examples;
 	double dormant_tau, sharpness_rho;
 	int hessian_every, hessian_iters;
+	int save_weights; /* SAVE_WEIGHTS_* */
 };
+
+enum { SAVE_WEIGHTS_NONE, SAVE_WEIGHTS_LAST, SAVE_WEIGHTS_EVERY };
 
 #endif

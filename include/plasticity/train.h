@@ -82,6 +82,10 @@ const struct task_result *run_result(const struct run *r, int task);
  * (method, run, seed, shapes) and its checksum, then continues from it.
  */
 enum pl_status run_save(const struct run *r, const char *path, char **cause);
+/* The run's network, and the pixel permutation of the last task done
+ * (NULL for class tasks or before the first), for writing weights out. */
+const struct mlp *run_mlp(const struct run *r);
+const uint16_t *run_last_perm(const struct run *r);
 enum pl_status run_restore(struct run *r, const char *path, char **cause);
 
 #endif

@@ -290,6 +290,12 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	}
 	grid_set_checkpoints(s.grid, ckpt, skip);
 	grid_set_retrain_broken(s.grid, o->retrain_broken);
+	{
+		char *weights = xasprintf("%s/weights", dir);
+
+		grid_set_weights_dir(s.grid, weights);
+		free(weights);
+	}
 	/* results.csv exists from the start, so a run killed early can resume. */
 	if (flush_files(&s, 0, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);

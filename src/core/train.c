@@ -437,6 +437,16 @@ static void ckpt_write(struct atomic_file *af, uint64_t *sum, const void *data, 
 	fwrite(data, 1, n, af->fp);
 }
 
+const struct mlp *run_mlp(const struct run *r)
+{
+	return r->mlp;
+}
+
+const uint16_t *run_last_perm(const struct run *r)
+{
+	return r->done > 0 ? task_stream_get(r->tasks, r->done - 1)->perm : NULL;
+}
+
 enum pl_status run_save(const struct run *r, const char *path, char **cause)
 {
 	struct ckpt_header h;

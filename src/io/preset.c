@@ -118,6 +118,10 @@ const struct schema_entry preset_schema[] = {
          "rho."),
     PKEY("hessian_every", SCHEMA_INT, 0, 100000, NULL, "0", hessian_every,
          "Measure lambda_max (and trace, if listed) every N tasks; 0 = never."),
+    PKEY("save_weights", SCHEMA_ENUM, 0, 0, "none|last|every", "none", save_weights,
+         "Write the network after every task, or after a run's last, to weights/ in the "
+         "run directory as safetensors (fc1.weight, fc1.bias, ...: nn.Linear's layout, "
+         "F32; domain tasks also the pixel permutation, I32)."),
     PKEY("hessian_iters", SCHEMA_INT, 1, 10000, NULL, "20", hessian_iters,
          "Power iterations for lambda_max at most (stops earlier at a relative change "
          "of 1e-3)."),
