@@ -84,11 +84,11 @@ int session_error(const struct session *s);
 #define SESSION_DIR_FALLBACK 2u /* the UI: see below */
 /*
  * A new run directory for p: dir, or rundir_default(p) when dir is NULL
- * (then with SESSION_DIR_FALLBACK, if the working directory is not
- * writable, the same name under $XDG_STATE_HOME/plasticity, by default
- * ~/.local/state/plasticity). Creates it, takes its lock (before anything
- * is written), writes preset.yaml, methods.csv and identity.yaml (when ds
- * is not NULL: a copy exported from a view has no data to name).
+ * (then with SESSION_DIR_FALLBACK, if that cannot be created, e.g. in a
+ * working directory that is not writable, the same name under
+ * $XDG_STATE_HOME/plasticity, by default ~/.local/state/plasticity). Creates it, takes
+ * its lock (before anything is written), writes preset.yaml, methods.csv and
+ * identity.yaml (when ds is not NULL: a copy exported from a view has no data to name).
  * *dir_out (newly allocated) and *lock are set on success.
  */
 enum pl_status session_dir_create(const struct preset *p, const char *dir, unsigned flags,

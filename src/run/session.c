@@ -361,7 +361,9 @@ static enum pl_status dir_make(const struct preset *p, const char *dir, unsigned
 	}
 	*dir_out = rundir_default(p);
 	st = rundir_create(*dir_out, 0, cause);
-	if (st == PL_OK || !(flags & SESSION_DIR_FALLBACK) || access(".", W_OK) == 0)
+	/* Whatever stops runs/ here (a read-only folder, a file named runs),
+	 * a person's training must still land somewhere. */
+	if (st == PL_OK || !(flags & SESSION_DIR_FALLBACK))
 		return st;
 	fallback = state_rundir(*dir_out);
 	if (fallback == NULL)
