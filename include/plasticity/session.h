@@ -7,7 +7,8 @@
  * the results, keeps the done / diverged counts, rewrites results.csv every
  * few seconds and removes the checkpoints of runs whose rows are on disk.
  * It never prints: what a front end shows goes through the callbacks. Only
- * the thread that created the session may call these functions.
+ * the thread that created the session may call these functions. On success
+ * *cause is left NULL.
  */
 #ifndef PLASTICITY_SESSION_H
 #define PLASTICITY_SESSION_H

@@ -370,7 +370,13 @@ static enum pl_status dir_make(const struct preset *p, const char *dir, unsigned
 		return st;
 	free(*dir_out);
 	*dir_out = fallback;
-	return rundir_create(*dir_out, 0, cause);
+	st = rundir_create(*dir_out, 0, cause);
+	/* The fallback worked: why runs/ failed is no error to report. */
+	if (st == PL_OK && cause != NULL) {
+		free(*cause);
+		*cause = NULL;
+	}
+	return st;
 }
 
 enum pl_status session_dir_create(const struct preset *p, const char *dir, unsigned flags,
@@ -443,6 +449,11 @@ enum pl_status session_dir_resume(const char *dir, const char *data_dir, struct 
 		dataset_free(ds);
 		dirlock_release(*lock);
 		*lock = NULL;
+	}
+	/* rundir_load notes a missing accuracy_matrix.csv (no run had finished). */
+	if (st == PL_OK && cause != NULL) {
+		free(*cause);
+		*cause = NULL;
 	}
 	identity_free(&id);
 	if (st == PL_OK && data_out != NULL)
