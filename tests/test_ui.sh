@@ -223,10 +223,18 @@ mkdir -p "$tmp/w1"
 launch 100 30 "$tmp/w1" "$tmp/r.yaml" tasks=3
 T send-keys -t ui r
 ok_if "wait_long '^done: 12 tasks'" "a short grid finishes in the UI"
-dir=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+first=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+T send-keys -t ui r # a second grid: a second run directory
+for _ in $(seq 1 400); do
+	dir=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+	[ "$dir" != "$first" ] && screen | grep -qE '^done: 12 tasks' && break
+	sleep 0.05
+done
 T send-keys -t ui q
 is "$(wait_exit)" "EXIT=0" "q after the grid exits with status 0"
-ok_if "[ -n '$dir' ] && grep -qx 'plasticity: results in $dir' '$tmp/ui.err'" "... and says where the results are ($dir)"
+ok_if "[ -n '$dir' ] && [ '$dir' != '$first' ] && grep -qx 'plasticity: results in $dir' '$tmp/ui.err'" "... and says where the results are ($dir)"
+ok_if "grep -qx 'plasticity: earlier results in $first' '$tmp/ui.err' && [ -s '$tmp/w1/$first/summary.csv' ]" \
+	"... and where the earlier grid's are ($first)"
 is "$(tail -n +2 "$tmp/w1/$dir/results.csv" 2>/dev/null | wc -l)" 12 "... and results.csv holds every row"
 ok_if "[ -s '$tmp/w1/$dir/summary.csv' ] && [ -s '$tmp/w1/$dir/identity.yaml' ] && [ ! -e '$tmp/w1/$dir/checkpoints' ]" \
 	"... with summary and identity, and no checkpoints left"

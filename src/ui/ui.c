@@ -101,6 +101,9 @@ static void keep_as_earlier(struct ui *u)
 			c->acc[t] = results_task_mean(res, m, t, NULL);
 	}
 	finish_run(u);
+	/* q names every run directory this UI wrote, not only the last. */
+	if (u->sess != NULL && u->npast < MAX_EARLIER)
+		u->past[u->npast++] = xstrdup(session_dir(u->sess));
 	session_free(u->sess);
 	u->sess = NULL;
 	dirlock_release(u->lock);
@@ -376,6 +379,8 @@ static void ui_free(struct ui *u)
 		free(u->list[i]);
 	for (int i = 0; i < u->nerrors; i++)
 		free(u->errors[i]);
+	for (int i = 0; i < u->npast; i++)
+		free(u->past[i]);
 }
 
 static void draw(struct ui *u)
@@ -436,6 +441,8 @@ static void report(struct ui *u)
 
 	for (int i = 0; i < u->nerrors; i++)
 		fprintf(stderr, "plasticity: %s\n", u->errors[i]);
+	for (int i = 0; i < u->npast; i++)
+		fprintf(stderr, "plasticity: earlier results in %s\n", u->past[i]);
 	if (u->sess == NULL)
 		return;
 	session_progress(u->sess, &pr);

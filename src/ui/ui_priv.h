@@ -86,6 +86,8 @@ struct ui {
 	char *errors[MAX_ERRORS]; /* shown on the status line, printed after the screen
 	                             closes */
 	int nerrors;
+	char *past[MAX_EARLIER]; /* run directories of earlier grids, named after q */
+	int npast;
 	int dirty;
 	double last_draw;
 };
