@@ -329,24 +329,17 @@ int session_error(const struct session *s)
 	return s->error;
 }
 
-/* runs/NAME-... under the state folder, for a working directory we cannot write. */
+/* dflt (runs/NAME-...) under the state folder, for a working directory
+ * where it cannot be made; NULL when no home is known. */
 static char *state_rundir(const char *dflt)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *base;
 
 	if (xdg != NULL && xdg[0] == '/')
-		base = xasprintf("%s/plasticity", xdg);
-	else if (home != NULL && home[0] != '\0')
-		base = xasprintf("%s/.local/state/plasticity", home);
-	else
-		return NULL;
-	{
-		char *dir = xasprintf("%s/%s", base, dflt);
-
-		free(base);
-		return dir;
-	}
+		return xasprintf("%s/plasticity/%s", xdg, dflt);
+	if (home != NULL && home[0] != '\0')
+		return xasprintf("%s/.local/state/plasticity/%s", home, dflt);
+	return NULL;
 }
 
 static enum pl_status dir_make(const struct preset *p, const char *dir, unsigned flags,
