@@ -37,6 +37,7 @@ int main(void)
 {
 	char dir[] = "/tmp/pl-lock-XXXXXX", *cause = NULL;
 	struct dirlock *a = NULL, *b = NULL;
+	enum pl_status st;
 	int pipefd[2];
 	pid_t holder;
 
@@ -77,8 +78,10 @@ int main(void)
 	   "after SIGKILL of the holder the lock is free");
 	dirlock_release(a);
 
-	ok(dirlock_acquire(&a, "/nonexistent/pl-lock", &cause) == PL_ERR_NOINPUT &&
-	       strcmp(cause, "/nonexistent/pl-lock: no such directory") == 0,
+	/* Its own statement: ok()'s arguments are evaluated in any order, and
+	 * the message must not read the cause dirlock_acquire frees. */
+	st = dirlock_acquire(&a, "/nonexistent/pl-lock", &cause);
+	ok(st == PL_ERR_NOINPUT && strcmp(cause, "/nonexistent/pl-lock: no such directory") == 0,
 	   "a missing directory is named: %s", cause ? cause : "");
 	free(cause);
 	{

@@ -398,4 +398,17 @@ is "$?" 0 "--retrain-broken trains that run again"
 is "$(strip_times "$tmp/ck-trunc/results.csv" | md5sum)" "$(strip_times "$tmp/ckwhole/results.csv" | md5sum)" \
 	"... to the uninterrupted grid's results"
 
+# The default run directory: headless, a runs/ that cannot be made is an
+# error (73) naming it; only the UI falls back to the state folder.
+mkdir -p "$tmp/blocked" && touch "$tmp/blocked/runs"
+(cd "$tmp/blocked" && XDG_STATE_HOME="$tmp/state" "$PLASTICITY" run "$tmp/small.yaml" tasks=1 --quiet \
+	>/dev/null 2>"$tmp/err")
+is "$?" 73 "run: a default run directory that cannot be created exits 73"
+ok_if "grep -q '^plasticity: runs/small-[0-9-]*: cannot create directory' '$tmp/err' && [ ! -e '$tmp/state' ]" \
+	"... naming it, and nothing goes elsewhere"
+(cd "$tmp/blocked" && XDG_STATE_HOME="$tmp/state" "$PLASTICITY" run "$tmp/small.yaml" tasks=2 runs=1 \
+	--out "$tmp/blocked-out" --quiet >/dev/null 2>&1)
+ok_if "[ \$? -eq 0 ] && [ \$((\$(wc -l <'$tmp/blocked-out/results.csv') - 1)) -eq 6 ] && [ ! -e '$tmp/blocked-out/checkpoints' ]" \
+	"run through the session: every row written, checkpoints removed"
+
 done_testing

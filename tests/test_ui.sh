@@ -75,6 +75,7 @@ sleep 0.2
 T send-keys -t ui r
 ok_if "wait_for 'running'" "r starts training"
 ok_if "wait_for '^ *[0-9]+/800 tasks'" "the progress line counts tasks"
+ok_if "screen | grep -qE '^ run directory: runs/uitest-[0-9]{8}-[0-9]{6}'" "the status area names the run directory"
 ok_if "wait_for '● sgd lr=0.1 +[▁▂▃▄▅▆▇█]+ +[01]\\.[0-9]{3}'" "the sgd sparkline fills in with its latest value"
 ok_if "screen | grep -qE '^● sgd lr=0.1 +\\*?[0-9]+ +\\*?[0-9]+ +\\*?[01]\\.[0-9]{3}'" "the table shows sgd's tasks and accuracy"
 
@@ -175,5 +176,133 @@ ok_if "wait_for 'plasticity [0-9.]+ +quick'" "plasticity with no command opens t
 T send-keys -t ui F10
 for _ in $(seq 1 100); do [ -s "$tmp/exit" ] && break; sleep 0.05; done
 is "$(cat "$tmp/exit" 2>/dev/null)" "EXIT=0" "F10 quits"
+
+# ---- The UI's grid is a run directory like plasticity run's -------------
+cat >"$tmp/r.yaml" <<'YAML'
+name: uiresume
+tasks: 60
+hidden: [32]
+batch_size: 32
+runs: 2
+accuracy_matrix: true
+methods:
+  - optimizer: sgd
+    lr: 0.05
+  - optimizer: sam
+    lr: 0.05
+    rho: 0.05
+YAML
+PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/r.yaml" --out "$tmp/ref" --quiet --jobs 1 >/dev/null 2>&1
+# A results file without its timing columns (they differ from run to run).
+untimed() {
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds" || $i == "train_seconds" || $i == "samples_per_s") skip[i] = 1 }
+		{ o = ""; for (i = 1; i <= NF; i++) if (!skip[i]) o = o (o == "" ? "" : ",") $i; print o }' "$1"
+}
+same_as_ref() { # DIR: results and accuracy matrix equal the uninterrupted headless run
+	[ "$(untimed "$1/results.csv")" = "$(untimed "$tmp/ref/results.csv")" ] &&
+		cmp -s "$1/accuracy_matrix.csv" "$tmp/ref/accuracy_matrix.csv"
+}
+# launch W H CWD ARGS...: the UI in a fresh tmux session; its pid in $tmp/pid.
+launch() {
+	local w=$1 h=$2 dir=$3
+	shift 3
+	rm -f "$tmp/exit" "$tmp/pid"
+	T kill-session -t ui 2>/dev/null
+	T -f /dev/null new-session -d -s ui -x "$w" -y "$h" \
+		"cd $dir && sh -c 'echo \$\$ >$tmp/pid; exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 PLASTICITY_DATA=$tmp/data XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state $PLASTICITY ui $* --jobs 1' 2>$tmp/ui.err; echo EXIT=\$? >$tmp/exit; sleep 60"
+	[ -n "${NOWAIT:-}" ] || wait_for 'run directory:'
+}
+wait_exit() { for _ in $(seq 1 200); do [ -s "$tmp/exit" ] && break; sleep 0.05; done; cat "$tmp/exit" 2>/dev/null; }
+wait_tasks() { # at least N tasks done (20 s at most)
+	for _ in $(seq 1 400); do [ "$(tasks_done)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+wait_long() { for _ in $(seq 1 600); do screen | grep -qE -- "$1" && return 0; sleep 0.05; done; return 1; }
+kept_dir() { sed -n 's/.* tasks kept in \(.*\)$/\1/p' "$tmp/ui.err" | head -1; }
+
+# The main view at 80x24, before training: the layout, pinned (memory and version aside).
+launch 80 24 "$tmp" "$tmp/ui.yaml"
+screen | sed -E 's/[0-9]+ MB/N MB/; s/plasticity [0-9][0-9.]* /plasticity V /' >"$tmp/golden.txt"
+ok_if "diff -u '$SRCDIR/tests/ui-main-80x24.golden' '$tmp/golden.txt' >&2" "the main view at 80x24 matches its golden screen"
+
+# q after a finished grid: the results are in the run directory, and q says where.
+mkdir -p "$tmp/w1"
+launch 100 30 "$tmp/w1" "$tmp/r.yaml" tasks=3
+T send-keys -t ui r
+ok_if "wait_long '^done: 12 tasks'" "a short grid finishes in the UI"
+first=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+T send-keys -t ui r # a second grid: a second run directory
+for _ in $(seq 1 400); do
+	dir=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+	[ "$dir" != "$first" ] && screen | grep -qE '^done: 12 tasks' && break
+	sleep 0.05
+done
+T send-keys -t ui q
+is "$(wait_exit)" "EXIT=0" "q after the grid exits with status 0"
+ok_if "[ -n '$dir' ] && [ '$dir' != '$first' ] && grep -qx 'plasticity: results in $dir' '$tmp/ui.err'" "... and says where the results are ($dir)"
+ok_if "grep -qx 'plasticity: earlier results in $first' '$tmp/ui.err' && [ -s '$tmp/w1/$first/summary.csv' ]" \
+	"... and where the earlier grid's are ($first)"
+is "$(tail -n +2 "$tmp/w1/$dir/results.csv" 2>/dev/null | wc -l)" 12 "... and results.csv holds every row"
+ok_if "[ -s '$tmp/w1/$dir/summary.csv' ] && [ -s '$tmp/w1/$dir/identity.yaml' ] && [ ! -e '$tmp/w1/$dir/checkpoints' ]" \
+	"... with summary and identity, and no checkpoints left"
+
+# q while training, answered y: finished tasks kept, run --resume completes them.
+mkdir -p "$tmp/w2"
+launch 100 30 "$tmp/w2" "$tmp/r.yaml"
+T send-keys -t ui r
+wait_tasks 5
+T send-keys -t ui q
+ok_if "wait_for 'Finished tasks are kept in runs/uiresume-'" "the quit prompt says where finished tasks are kept"
+T send-keys -t ui y
+is "$(wait_exit)" "EXIT=0" "y quits with status 0"
+kept=$(kept_dir)
+ok_if "[ -n '$kept' ] && [ \$(tail -n +2 '$tmp/w2/$kept/results.csv' | wc -l) -ge 5 ]" "... keeping the finished tasks in $kept"
+ok_if "grep -q 'plasticity ui --resume $kept' '$tmp/ui.err'" "... and says how to continue"
+(cd "$tmp/w2" && PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run --resume "$kept" --quiet --jobs 1 >/dev/null 2>&1)
+is "$?" 0 "run --resume completes the UI's grid"
+ok_if "same_as_ref '$tmp/w2/$kept'" "... with results identical to an uninterrupted headless run"
+
+# Ctrl-C while training: the same.
+mkdir -p "$tmp/w3"
+launch 100 30 "$tmp/w3" "$tmp/r.yaml"
+T send-keys -t ui r
+wait_tasks 5
+T send-keys -t ui C-c
+is "$(wait_exit)" "EXIT=130" "Ctrl-C while training exits with status 130"
+kept=$(kept_dir)
+(cd "$tmp/w3" && PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run --resume "$kept" --quiet --jobs 1 >/dev/null 2>&1)
+ok_if "[ -n '$kept' ] && same_as_ref '$tmp/w3/$kept'" "... and run --resume completes it identically ($kept)"
+
+# SIGKILL mid-grid, then ui --resume: training continues at once and completes.
+mkdir -p "$tmp/w4"
+launch 100 30 "$tmp/w4" "$tmp/r.yaml"
+T send-keys -t ui r
+wait_tasks 5
+dir=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+kill -KILL "$(cat "$tmp/pid")"
+is "$(wait_exit)" "EXIT=137" "SIGKILL ends the UI mid-grid"
+launch 100 30 "$tmp/w4" --resume "$dir"
+ok_if "screen | grep -qE '^ run directory: $dir *\$'" "ui --resume shows the run directory"
+ok_if "wait_long '^done: 240 tasks'" "... continues training it at once, to the end"
+T send-keys -t ui q
+is "$(wait_exit)" "EXIT=0" "... and q exits with status 0"
+ok_if "[ -n '$dir' ] && same_as_ref '$tmp/w4/$dir'" "... with results identical to an uninterrupted headless run"
+NOWAIT=1 launch 100 30 "$tmp/w4" --resume "$dir" tasks=5
+is "$(wait_exit)" "EXIT=64" "ui --resume refuses KEY=VALUE"
+
+# A working directory that cannot be written: the state folder takes the run,
+# and Ctrl-C loses nothing. (Root writes anywhere: a file named runs blocks it too.)
+mkdir -p "$tmp/w5" && touch "$tmp/w5/runs" && chmod a-w "$tmp/w5"
+launch 100 30 "$tmp/w5" "$tmp/r.yaml"
+T send-keys -t ui r
+ok_if "wait_for 'run directory: $tmp/state/plasticity/runs/uiresume-'" "a read-only working directory falls back to the state folder"
+wait_tasks 3
+T send-keys -t ui C-c
+is "$(wait_exit)" "EXIT=130" "Ctrl-C there exits with status 130"
+kept=$(kept_dir)
+ok_if "case '$kept' in '$tmp'/state/plasticity/runs/uiresume-*) [ \$(tail -n +2 '$kept/results.csv' | wc -l) -ge 3 ];; *) false;; esac" \
+	"... and the finished tasks are kept there ($kept)"
+chmod u+w "$tmp/w5"
+T kill-session -t ui
 
 done_testing

@@ -54,6 +54,11 @@ enum pl_status theme_load_string(struct theme *t, const char *text, const char *
  */
 enum pl_status theme_find(struct theme *t, const char *name, char **cause);
 
+/* The names t cycles through in the UI: default, then every NAME.theme
+ * theme_find can reach (sorted, each once), then mono unless a file has
+ * that name. Up to max newly allocated strings; returns how many. */
+int theme_list(char **out, int max);
+
 /* The nearest of the first ncolors colors (8 or 16) for a 256-color index. */
 short theme_color_fallback(short color, int ncolors);
 

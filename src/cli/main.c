@@ -25,7 +25,7 @@
 static void usage(FILE *fp)
 {
 	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] [--no-color]\n"
-	      "       plasticity ui --open DIR\n"
+	      "       plasticity ui --open DIR | --resume DIR\n"
 	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
 	      "       plasticity run --resume DIR [--retrain-broken] [--jobs N] [--quiet]\n"
 	      "       plasticity --info [PRESET]\n"
@@ -48,8 +48,10 @@ static void usage(FILE *fp)
 	      "  -d, --data-dir DIR   where the IDX files are (see --info)\n"
 	      "  -q, --quiet          no progress output\n"
 	      "  -f, --force          write into an existing, non-empty run directory\n"
-	      "      --resume DIR     continue an interrupted 'plasticity run DIR': finished\n"
-	      "                       runs are kept, the others go on from their last task\n"
+	      "      --resume DIR     continue an interrupted run directory (of 'plasticity\n"
+	      "                       run' or the UI): finished runs are kept, the others go\n"
+	      "                       on from their last task; with 'ui', in the UI, which\n"
+	      "                       starts training at once\n"
 	      "      --retrain-broken with --resume: a checkpoint that cannot be restored\n"
 	      "                       (truncated, corrupt) makes its run start again\n"
 	      "  -p, --print-config   print the resolved preset as YAML and exit\n"
@@ -171,6 +173,7 @@ static int dispatch(int argc, char **argv)
 	u.no_color |= no_color != NULL && no_color[0] != '\0';
 	u.data_dir = o.data_dir;
 	u.jobs = o.jobs;
+	u.resume_dir = o.resume;
 	if (optind >= argc || strcmp(argv[optind], "ui") == 0) {
 		int first = optind < argc ? optind + 1 : argc;
 
@@ -183,6 +186,12 @@ static int dispatch(int argc, char **argv)
 		u.preset = first < argc && strchr(argv[first], '=') == NULL ? argv[first++] : NULL;
 		u.overrides = argv + first;
 		u.noverrides = argc - first;
+		if (u.resume_dir != NULL && (u.preset != NULL || u.noverrides || u.open_dir)) {
+			fputs("plasticity: ui --resume takes the preset from the run directory: "
+			      "no PRESET, KEY=VALUE or --open\n",
+			      stderr);
+			return pl_status_exit(PL_ERR_USAGE);
+		}
 		return ui_main(&u);
 	}
 	if (strcmp(argv[optind], "run") == 0) {

@@ -10,6 +10,7 @@
  * the terminal has fewer than 256 colors.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -383,14 +384,22 @@ static enum pl_status name_check(const char *name, char **cause)
 	return st;
 }
 
+/* The theme folders in lookup order, listed once; dirs[0] is NULL without a home. */
+static void theme_dirs(char *dirs[3])
+{
+	dirs[0] = pl_config_dir("themes");
+	dirs[1] = xstrdup(PL_DATADIR "/themes");
+	dirs[2] = xstrdup("./themes");
+}
+
 enum pl_status theme_find(struct theme *t, const char *name, char **cause)
 {
 	char *looked = xstrdup("built-ins");
-	char *dirs[3] = {pl_config_dir("themes"), xstrdup(PL_DATADIR "/themes"),
-	                 xstrdup("./themes")};
+	char *dirs[3];
 	enum pl_status st = name_check(name, cause);
 	struct stat sb;
 
+	theme_dirs(dirs);
 	if (st != PL_OK || theme_builtin(t, name))
 		goto out;
 	st = PL_ERR_NOINPUT;
@@ -418,6 +427,54 @@ out:
 		free(dirs[i]);
 	free(looked);
 	return st;
+}
+
+/* Add the NAME of every NAME.theme in dir (but default) to out, once. */
+static int list_from(const char *dir, char **out, int n, int max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL && n < max) {
+		size_t len = strlen(e->d_name);
+		int dup = 0;
+
+		if (len < 7 || strcmp(e->d_name + len - 6, ".theme") != 0 ||
+		    strcmp(e->d_name, "default.theme") == 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			dup |= strncmp(out[i], e->d_name, len - 6) == 0 && out[i][len - 6] == 0;
+		if (!dup)
+			out[n++] = xasprintf("%.*s", (int)len - 6, e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int theme_list(char **out, int max)
+{
+	char *dirs[3];
+	int n = 0, mono = 0;
+
+	theme_dirs(dirs);
+	out[n++] = xstrdup("default");
+	for (int i = 0; i < 3; i++) {
+		if (dirs[i] != NULL)
+			n = list_from(dirs[i], out, n, max);
+		free(dirs[i]);
+	}
+	qsort(out + 1, (size_t)n - 1, sizeof(char *), cmp_str);
+	for (int i = 0; i < n; i++)
+		mono |= strcmp(out[i], "mono") == 0;
+	if (!mono && n < max)
+		out[n++] = xstrdup("mono");
+	return n;
 }
 
 /* --- fewer colors ------------------------------------------------------- */

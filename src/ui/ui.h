@@ -18,6 +18,7 @@ struct ui_opts {
 	const char *theme;    /* --theme, NULL = default */
 	int no_color;         /* --no-color or NO_COLOR */
 	const char *open_dir; /* --open: a finished run directory, read-only */
+	const char *resume_dir; /* --resume: a run directory to continue training */
 	const char *data_dir; /* --data-dir */
 	int jobs;             /* --jobs, 0 = cores */
 };

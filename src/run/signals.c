@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "plasticity/signals.h"
 
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_last;

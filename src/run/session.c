@@ -1,0 +1,463 @@
+/*
+ * session.c - one grid run writing its run directory, for `plasticity run`
+ * and the UI alike (session.h).
+ *
+ * The results are the run directory's: every finished task is folded in as
+ * its event arrives and results.csv is rewritten (atomically) every
+ * FLUSH_INTERVAL seconds and at the end, so an interrupted grid, however it
+ * is interrupted, keeps every task whose rows were flushed, and its
+ * checkpoints hold the rest. A run's checkpoint goes only once its rows
+ * (and accuracy-matrix rows) are on disk.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plasticity/dirlock.h"
+#include "plasticity/identity.h"
+#include "plasticity/lookup.h"
+#include "plasticity/rundir.h"
+#include "plasticity/session.h"
+#include "plasticity/util.h"
+
+/* Seconds between rewrites of results.csv while a grid runs. */
+#define FLUSH_INTERVAL 2.0
+
+struct session {
+	struct preset p;
+	struct results res;
+	struct grid *grid;
+	struct session_cb cb;
+	char *dir, *ckpt;
+	unsigned char *complete; /* runs done whose checkpoint can go once saved */
+	int done, total, diverged, error, all_done, finished, paused;
+	long long samples;
+	double start, end, last_flush, pause_start, paused_for;
+};
+
+static void report(struct session *s, enum pl_status st, const char *msg)
+{
+	if (s->error == 0)
+		s->error = pl_status_exit(st);
+	if (s->cb.error != NULL)
+		s->cb.error(s->cb.ctx, st, msg);
+}
+
+static enum pl_status flush_files(struct session *s, int final, char **cause)
+{
+	int nruns = s->p.nmethods * s->p.runs;
+	unsigned what = final ? RUNDIR_FINAL : 0;
+	enum pl_status st;
+
+	/* A finished run's checkpoint goes below: its matrix rows must be on disk. */
+	for (int i = 0; i < nruns; i++)
+		what |= s->complete[i] ? RUNDIR_MATRIX : 0;
+	st = rundir_write_results(s->dir, &s->res, what, cause);
+	s->last_flush = pl_now();
+	for (int i = 0; st == PL_OK && i < nruns; i++)
+		if (s->complete[i]) {
+			char *path =
+			    grid_checkpoint_path(s->ckpt, i / s->p.runs, i % s->p.runs);
+
+			unlink(path);
+			free(path);
+			s->complete[i] = 0;
+		}
+	return st;
+}
+
+static void on_task(struct session *s, const struct grid_event *ev)
+{
+	const struct task_result *r = ev->result;
+
+	if (results_get(&s->res, ev->method, ev->run, r->task) == NULL) {
+		s->done++;
+		s->diverged += r->diverged;
+	}
+	if (!ev->restored)
+		s->samples += r->samples;
+	results_put(&s->res, ev->method, ev->run, r);
+	if (s->cb.task != NULL)
+		s->cb.task(s->cb.ctx, ev);
+}
+
+/* A run whose checkpoint could not be restored starts again: its rows go. */
+static void on_reset(struct session *s, int method, int run)
+{
+	for (int t = 0; t < s->p.tasks; t++) {
+		const struct task_result *r = results_get(&s->res, method, run, t);
+
+		if (r != NULL) {
+			s->done--;
+			s->diverged -= r->diverged;
+		}
+	}
+	results_clear_run(&s->res, method, run);
+	if (s->cb.reset != NULL)
+		s->cb.reset(s->cb.ctx, method, run);
+}
+
+static void drain(struct session *s)
+{
+	struct grid_event ev;
+
+	while (s->grid != NULL && grid_next_event(s->grid, &ev)) {
+		if (ev.type == GRID_EV_TASK)
+			on_task(s, &ev);
+		else if (ev.type == GRID_EV_ERROR)
+			report(s, ev.status, ev.message);
+		else if (ev.type == GRID_EV_RUN_DONE)
+			s->complete[ev.method * s->p.runs + ev.run] = 1;
+		else if (ev.type == GRID_EV_RUN_RESET)
+			on_reset(s, ev.method, ev.run);
+		else if (ev.type == GRID_EV_ALL_DONE)
+			s->all_done = 1;
+		free(ev.result);
+		free(ev.message);
+	}
+}
+
+int session_step(struct session *s)
+{
+	char *cause = NULL;
+
+	drain(s);
+	if (!s->finished && pl_now() - s->last_flush > FLUSH_INTERVAL &&
+	    flush_files(s, 0, &cause) != PL_OK) {
+		report(s, PL_ERR_IO, cause);
+		grid_stop(s->grid);
+	}
+	free(cause);
+	return s->all_done;
+}
+
+/* Runs whose every task is in res, or that diverged (they stopped there):
+ * a resumed grid leaves them out. */
+static unsigned char *finished_runs(const struct results *res)
+{
+	unsigned char *skip = xcalloc((size_t)res->nmethods * res->runs, 1);
+
+	for (int m = 0; m < res->nmethods; m++)
+		for (int r = 0; r < res->runs; r++) {
+			int n = 0, diverged = 0;
+
+			for (int t = 0; t < res->tasks; t++) {
+				const struct task_result *c = results_get(res, m, r, t);
+
+				n += c != NULL;
+				diverged |= c != NULL && c->diverged;
+			}
+			skip[m * res->runs + r] = n == res->tasks || diverged;
+		}
+	return skip;
+}
+
+/* Take over the results read back from the directory, with their counts. */
+static void adopt_results(struct session *s, struct results *res)
+{
+	s->res = *res;
+	s->res.p = &s->p;
+	for (int m = 0; m < s->p.nmethods; m++)
+		for (int r = 0; r < s->p.runs; r++)
+			for (int t = 0; t < s->p.tasks; t++) {
+				const struct task_result *c =
+				    results_get(&s->res, m, r, t);
+
+				s->done += c != NULL;
+				s->diverged += c != NULL && c->diverged;
+			}
+}
+
+enum pl_status session_start(struct session **out, const struct preset *p,
+                             const struct dataset *ds, const char *dir,
+                             struct results *res, int jobs, int retrain_broken,
+                             const struct session_cb *cb, char **cause)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	unsigned char *skip = NULL;
+	enum pl_status st;
+
+	preset_copy(&s->p, p);
+	s->dir = xstrdup(dir);
+	s->ckpt = xasprintf("%s/checkpoints", dir);
+	if (cb != NULL)
+		s->cb = *cb;
+	if (res != NULL) {
+		rundir_clean(dir);
+		adopt_results(s, res);
+		skip = finished_runs(&s->res);
+	} else {
+		results_init(&s->res, &s->p);
+	}
+	s->complete = xcalloc((size_t)p->nmethods * p->runs, 1);
+	s->total = p->nmethods * p->runs * p->tasks;
+	s->start = s->last_flush = pl_now();
+	s->grid = grid_new(&s->p, ds, jobs);
+	st = mkdir_p(s->ckpt, cause) == PL_OK ? PL_OK : PL_ERR_CANTCREAT;
+	if (st == PL_OK) {
+		grid_set_checkpoints(s->grid, s->ckpt, skip);
+		grid_set_retrain_broken(s->grid, retrain_broken);
+		{
+			char *weights = xasprintf("%s/weights", dir);
+
+			grid_set_weights_dir(s->grid, weights);
+			free(weights);
+		}
+		/* results.csv exists from the start, so a run killed early can resume. */
+		st = flush_files(s, 0, cause) == PL_OK ? PL_OK : PL_ERR_IO;
+	}
+	free(skip);
+	if (st != PL_OK) {
+		session_free(s);
+		*out = NULL;
+		return st;
+	}
+	grid_start(s->grid);
+	*out = s;
+	return PL_OK;
+}
+
+int session_wake_fd(const struct session *s)
+{
+	return s->grid != NULL ? grid_wake_fd(s->grid) : -1;
+}
+
+void session_stop(struct session *s)
+{
+	if (s->grid != NULL)
+		grid_stop(s->grid);
+}
+
+void session_pause(struct session *s, int paused)
+{
+	if (s->grid == NULL || s->finished || paused == s->paused)
+		return;
+	grid_pause(s->grid, paused);
+	if (paused)
+		s->pause_start = pl_now();
+	else
+		s->paused_for += pl_now() - s->pause_start;
+	s->paused = paused;
+}
+
+int session_paused(const struct session *s)
+{
+	return s->paused;
+}
+
+enum pl_status session_finish(struct session *s, char **cause)
+{
+	enum pl_status st;
+
+	if (s->finished)
+		return PL_OK;
+	session_pause(s, 0);
+	if (!s->all_done)
+		grid_stop(s->grid);
+	grid_join(s->grid);
+	drain(s);
+	s->finished = 1;
+	s->end = pl_now();
+	st = flush_files(s, 1, cause);
+	/* Only unfinished runs' checkpoints remain; with none, the folder goes. */
+	rmdir(s->ckpt);
+	grid_free(s->grid);
+	s->grid = NULL;
+	return st;
+}
+
+void session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->grid != NULL) {
+		grid_stop(s->grid);
+		grid_join(s->grid);
+		drain(s);
+		grid_free(s->grid);
+	}
+	results_free(&s->res);
+	preset_free(&s->p);
+	free(s->dir);
+	free(s->ckpt);
+	free(s->complete);
+	free(s);
+}
+
+void session_progress(const struct session *s, struct session_progress *pr)
+{
+	struct grid_slot slots[64];
+	double now = s->finished ? s->end : s->paused ? s->pause_start : pl_now();
+	double part = 0.0;
+	int n = s->grid != NULL ? grid_slots(s->grid, slots, 64) : 0;
+
+	for (int i = 0; i < n && i < 64; i++)
+		if (slots[i].busy && slots[i].nbatches > 0)
+			part += (double)slots[i].batch / slots[i].nbatches;
+	memset(pr, 0, sizeof(*pr));
+	pr->done = s->done;
+	pr->total = s->total;
+	pr->diverged = s->diverged;
+	pr->frac = s->total ? (s->done + part) / s->total : 0.0;
+	if (pr->frac > 1.0)
+		pr->frac = 1.0;
+	pr->elapsed = now - s->start - s->paused_for;
+	pr->eta = pr->frac > 0.001 && !s->finished ? pr->elapsed / pr->frac - pr->elapsed
+	                                           : -1.0;
+	pr->samples = s->samples;
+	pr->running = !s->finished && !s->all_done;
+}
+
+int session_slots(struct session *s, struct grid_slot *slots, int n)
+{
+	return s->grid != NULL ? grid_slots(s->grid, slots, n) : 0;
+}
+
+const struct results *session_results(const struct session *s)
+{
+	return &s->res;
+}
+
+const struct preset *session_preset(const struct session *s)
+{
+	return &s->p;
+}
+
+const char *session_dir(const struct session *s)
+{
+	return s->dir;
+}
+
+int session_error(const struct session *s)
+{
+	return s->error;
+}
+
+/* dflt (runs/NAME-...) under the state folder, for a working directory
+ * where it cannot be made; NULL when no home is known. */
+static char *state_rundir(const char *dflt)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/plasticity/%s", xdg, dflt);
+	if (home != NULL && home[0] != '\0')
+		return xasprintf("%s/.local/state/plasticity/%s", home, dflt);
+	return NULL;
+}
+
+static enum pl_status dir_make(const struct preset *p, const char *dir, unsigned flags,
+                               char **dir_out, char **cause)
+{
+	enum pl_status st;
+	char *fallback;
+
+	if (dir != NULL) {
+		*dir_out = xstrdup(dir);
+		return rundir_create(dir, flags & SESSION_DIR_FORCE, cause);
+	}
+	*dir_out = rundir_default(p);
+	st = rundir_create(*dir_out, 0, cause);
+	/* Whatever stops runs/ here (a read-only folder, a file named runs),
+	 * a person's training must still land somewhere. */
+	if (st == PL_OK || !(flags & SESSION_DIR_FALLBACK))
+		return st;
+	fallback = state_rundir(*dir_out);
+	if (fallback == NULL)
+		return st;
+	free(*dir_out);
+	*dir_out = fallback;
+	st = rundir_create(*dir_out, 0, cause);
+	/* The fallback worked: why runs/ failed is no error to report. */
+	if (st == PL_OK && cause != NULL) {
+		free(*cause);
+		*cause = NULL;
+	}
+	return st;
+}
+
+enum pl_status session_dir_create(const struct preset *p, const char *dir, unsigned flags,
+                                  const char *data_dir, const struct dataset *ds,
+                                  char **dir_out, struct dirlock **lock, char **cause)
+{
+	enum pl_status st = dir_make(p, dir, flags, dir_out, cause);
+
+	*lock = NULL;
+	/* Before anything is written: --force must not write over a live run. */
+	if (st == PL_OK)
+		st = dirlock_acquire(lock, *dir_out, cause);
+	if (st == PL_OK)
+		st = rundir_write_preset(*dir_out, p, cause);
+	if (st == PL_OK && ds != NULL)
+		st = identity_write(*dir_out, p, data_dir, ds, cause);
+	if (st != PL_OK) {
+		dirlock_release(*lock);
+		*lock = NULL;
+		free(*dir_out);
+		*dir_out = NULL;
+	}
+	return st;
+}
+
+/* identity.yaml and preset.yaml, checked against each other. */
+static enum pl_status resume_preset(const char *dir, struct run_identity *id,
+                                    struct preset *p, char **cause)
+{
+	enum pl_status st = identity_read(dir, id, cause);
+
+	/* The preset first, alone: an edit is named before results.csv is read. */
+	if (st == PL_OK) {
+		char *path = xasprintf("%s/preset.yaml", dir);
+
+		st = preset_load(p, path, cause);
+		free(path);
+	}
+	if (st == PL_OK)
+		st = identity_check_preset(dir, id, p, cause);
+	return st;
+}
+
+enum pl_status session_dir_resume(const char *dir, const char *data_dir, struct preset *p,
+                                  struct results *res, struct dataset *ds,
+                                  char **data_out, struct dirlock **lock, char **cause)
+{
+	struct run_identity id = {0};
+	char *data = NULL;
+	int have_res = 0;
+	enum pl_status st = dirlock_acquire(lock, dir, cause);
+
+	preset_defaults(p);
+	if (st == PL_OK)
+		st = resume_preset(dir, &id, p, cause);
+	if (st == PL_OK) {
+		preset_free(p);
+		st = rundir_load(dir, p, res, cause);
+		have_res = st == PL_OK;
+	}
+	if (st == PL_OK) {
+		data = data_dir ? lookup_data_dir(data_dir, p) : xstrdup(id.data_dir);
+		st = dataset_load(ds, p->dataset, data, cause);
+	}
+	if (st == PL_OK)
+		st = identity_check_data(dir, &id, ds, data, cause);
+	if (st != PL_OK) {
+		if (have_res)
+			results_free(res);
+		dataset_free(ds);
+		dirlock_release(*lock);
+		*lock = NULL;
+	}
+	/* rundir_load notes a missing accuracy_matrix.csv (no run had finished). */
+	if (st == PL_OK && cause != NULL) {
+		free(*cause);
+		*cause = NULL;
+	}
+	identity_free(&id);
+	if (st == PL_OK && data_out != NULL)
+		*data_out = data;
+	else
+		free(data);
+	return st;
+}
