@@ -163,6 +163,20 @@ ok_if "screen | grep -qE '^■ sam lr=0.05 rho=0.05 +\\*?1 +\\*?5 '" "... with i
 T send-keys -t ui r
 sleep 0.3
 ok_if "screen | grep -q 'viewing'" "... and r does not start training there"
+# The diagnostics view of the finished run: v switches to it.
+T send-keys -t ui v
+ok_if "wait_for '^ diagnostics on the probe set'" "v switches to the diagnostics view"
+ok_if "screen | grep -qE '^ online_acc +axis [0-9.]+ \.\. [0-9.]+' && screen | grep -qE '^ dead \(mean of layers\) +axis'" \
+	"... one line per metric with its shared axis (online_acc, dead, ...)"
+ok_if "screen | grep -qE '^ ■ sam lr=0.05 rho=0.05 +[^ ]+ +[0-9.]+$'" \
+	"... and a sparkline per method, in the method's glyph, with its latest value"
+T send-keys -t ui l
+ok_if "wait_for '^ dead +axis .* layer 1'" "l shows one layer (layer 1)"
+T send-keys -t ui '?'
+ok_if "wait_for 'dormant +units with s_i <= dormant_tau'" "? there defines every metric"
+T send-keys -t ui Escape
+T send-keys -t ui v
+ok_if "wait_for 'read-only view'" "v again returns to the main view"
 T send-keys -t ui q
 for _ in $(seq 1 100); do [ -s "$tmp/exit" ] && break; sleep 0.05; done
 is "$(cat "$tmp/exit" 2>/dev/null)" "EXIT=0" "q leaves the viewer with status 0"

@@ -10,13 +10,16 @@
 #include "plasticity/util.h"
 #include "ui/ui_priv.h"
 
+/* The current view's help: the main view's keys, or the diagnostics'. */
 static void draw_help(struct ui *u)
 {
+	const char *const *lines =
+	    strcmp(ui_views[u->view].name, "diagnostics") == 0 ? diag_help_lines : help_lines;
 	int n = 0;
 
-	while (help_lines[n] != NULL)
+	while (lines[n] != NULL)
 		n++;
-	draw_box(u, n + 2 < LINES ? n + 2 : LINES, COLS - 2, help_lines, n, -1);
+	draw_box(u, n + 2 < LINES ? n + 2 : LINES, COLS - 2, lines, n, -1);
 }
 
 /* The quit prompt says where the finished tasks are, as q will after closing. */

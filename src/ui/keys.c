@@ -91,6 +91,14 @@ static int act_graph(struct ui *u)
 	return 0;
 }
 
+/* v: the next view (main, diagnostics, ...). */
+static int act_view(struct ui *u)
+{
+	u->view = (u->view + 1) % ui_nviews;
+	set_msg(u, 0, "view: %s (v: next)", ui_views[u->view].name);
+	return 0;
+}
+
 static int act_clear(struct ui *u)
 {
 	ui_clear_earlier(u);
@@ -104,7 +112,7 @@ static const struct key_action view_keys[] = {
     {'p', act_pause},     {' ', act_pause},      {'x', act_stop},        {'e', act_edit},
     {'\t', act_edit},     {'s', act_save},       {KEY_F(2), act_save},   {'o', act_open},
     {KEY_F(3), act_open}, {'w', act_export},     {'t', act_theme},       {'g', act_graph},
-    {'c', act_clear},
+    {'c', act_clear},     {'v', act_view},
 };
 
 static int view_key(struct ui *u, int ch)

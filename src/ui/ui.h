@@ -47,5 +47,7 @@ int form_cycle(struct preset *p, const struct form_field *f, char **cause);
 
 /* Help overlay text: lines of keys and metric definitions, NULL-terminated. */
 extern const char *const help_lines[];
+/* ... and the diagnostics view's: its keys and every metric's definition. */
+extern const char *const diag_help_lines[];
 
 #endif

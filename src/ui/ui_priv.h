@@ -66,6 +66,8 @@ struct ui {
 	enum ui_state st;
 	enum ui_mode mode;
 	int view; /* index into ui_views */
+	int diag_layer;  /* diagnostics view: 0 = mean over layers, else layer l */
+	int diag_scroll; /* diagnostics view: first metric shown */
 	struct curve earlier[MAX_EARLIER];
 	int nearlier;
 	struct form_field fields[MAX_FIELDS];
@@ -118,6 +120,9 @@ void set_msg(struct ui *u, int err, const char *fmt, ...)
 
 /* keys.c: returns 1 when the UI should quit. */
 int ui_key(struct ui *u, int ch);
+
+/* The message, progress, run-directory and status lines (4 rows from y). */
+void ui_draw_footer(struct ui *u, int y);
 
 /* view_main.c: the form's keys (MODE_FORM, MODE_EDIT); a table row for method m */
 void fill_row(const struct ui *u, const struct results *res, int m,

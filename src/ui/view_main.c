@@ -284,6 +284,14 @@ static void draw_status(struct ui *u, int y)
 	    "q:quit");
 }
 
+void ui_draw_footer(struct ui *u, int y)
+{
+	put(y, 0, COLS, role_attr(u, u->msg_err ? ROLE_ERROR : ROLE_DIM), u->msg);
+	draw_progress(u, y + 1);
+	draw_rundir(u, y + 2);
+	draw_status(u, y + 3);
+}
+
 void view_main_draw(struct ui *u)
 {
 	int h_table, h_top, y;
@@ -310,10 +318,7 @@ void view_main_draw(struct ui *u)
 	y = 1 + h_top;
 	draw_table(u, y, h_table);
 	y += h_table;
-	put(y, 0, COLS, role_attr(u, u->msg_err ? ROLE_ERROR : ROLE_DIM), u->msg);
-	draw_progress(u, y + 1);
-	draw_rundir(u, y + 2);
-	draw_status(u, y + 3);
+	ui_draw_footer(u, y);
 }
 
 void rebuild_fields(struct ui *u)
