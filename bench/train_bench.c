@@ -17,6 +17,7 @@
 
 #include "plasticity/blas.h"
 #include "plasticity/grid.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/idx.h"
 #include "plasticity/mlp.h"
 #include "plasticity/rng.h"

@@ -116,6 +116,18 @@ ok_if "PLASTICITY_DATA= '$PLASTICITY' run '$tmp/disk/preset.yaml' --print-config
 	"... and preset.yaml loadable"
 
 expect 64 "--jobs: expected 1..1024, got 'abc'" "option: --jobs abc" -- "$quick" --jobs abc
+expect 64 "--jobs: expected 1..1024, got '4294967298'" \
+	"option: --jobs 4294967298 is refused, not cut to 2" -- "$quick" --jobs 4294967298
+
+# A write error on standard output is an error, not a silent exit 0.
+if [ -w /dev/full ]; then
+	for args in "run $quick --print-config" "--help" "--info"; do
+		# shellcheck disable=SC2086
+		"$PLASTICITY" $args >/dev/full 2>"$tmp/err"
+		is "$?:$(cat "$tmp/err")" "74:plasticity: standard output: write error: No space left on device" \
+			"stdout: '$args' into /dev/full exits 74"
+	done
+fi
 
 # A gzip whose header claims far more than it could hold is refused before
 # anything is allocated (10M images, 7.8 GB, in a 2.3 MB file holding 512 MB:

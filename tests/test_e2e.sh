@@ -30,7 +30,7 @@ methods:
 YAML
 
 # Everything but the timing columns (seconds, samples_per_s are the last two).
-strip_times() { cut -d, -f1-13 "$1"; }
+strip_times() { awk -F, -v OFS=, '{ NF -= 2; print }' "$1"; }
 
 "$PLASTICITY" run "$tmp/small.yaml" --out "$tmp/a" --jobs 1 >"$tmp/a.out" 2>"$tmp/a.err"
 is "$?" 0 "run exits 0"
@@ -38,7 +38,7 @@ for f in preset.yaml results.csv summary.csv; do
 	ok_if "[ -s '$tmp/a/$f' ]" "run directory has $f"
 done
 is "$(head -1 "$tmp/a/results.csv")" \
-	"method_index,method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,diverged,seconds,samples_per_s" \
+	"method_index,method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,diverged,online_acc,dead_l1,dead_l2,dormant_l1,dormant_l2,erank_l1,erank_l2,arank_l1,arank_l2,wmag_l1,wmag_l2,wmag_l3,dist_init,grad_norm,sharpness,lambda_max,hessian_trace,probe_loss,probe_acc,seconds,samples_per_s" \
 	"results.csv header"
 is "$(($(wc -l <"$tmp/a/results.csv") - 1))" 24 "results.csv has 3 methods x 2 runs x 4 tasks rows"
 is "$(($(wc -l <"$tmp/a/summary.csv") - 1))" 3 "summary.csv has one row per method"
@@ -58,8 +58,8 @@ ok_if "[ ! -s '$tmp/b.err' ]" "--quiet prints nothing on stderr"
 "$PLASTICITY" run "$tmp/small.yaml" --out "$tmp/c" --jobs 2 --quiet >/dev/null 2>&1
 is "$(strip_times "$tmp/c/results.csv" | md5sum)" "$(strip_times "$tmp/b/results.csv" | md5sum)" \
 	"two runs in a row give identical results.csv"
-is "$(cut -d, -f1-16,18 "$tmp/c/summary.csv" | md5sum)" \
-	"$(cut -d, -f1-16,18 "$tmp/a/summary.csv" | md5sum)" "summary.csv is deterministic too (samples/s aside)"
+is "$(cut -d, -f1-16,18- "$tmp/c/summary.csv" | md5sum)" \
+	"$(cut -d, -f1-16,18- "$tmp/a/summary.csv" | md5sum)" "summary.csv is deterministic too (samples/s aside)"
 
 "$PLASTICITY" run "$tmp/small.yaml" --out "$tmp/a" >/dev/null 2>"$tmp/exists.err"
 is "$?" 73 "an existing, non-empty run directory is refused"
@@ -230,6 +230,27 @@ is "$?" 0 "... and --resume reads its data from the recorded folder, byte for by
 is "$(strip_times "$weird/results.csv" | md5sum)" \
 	"$("$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=2 --out "$tmp/plain" --quiet >/dev/null 2>&1; strip_times "$tmp/plain/results.csv" | md5sum)" \
 	"... with the same results as a plain path"
+
+# Diagnostics: measured by default (Hessian ones every hessian_every tasks),
+# none at all with diagnostics=none.
+col() { # NAME FILE: the values of a column, one per line
+	awk -F, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } { print $c }' "$2"
+}
+"$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=4 hessian_every=2 --out "$tmp/diag" --quiet >/dev/null 2>&1
+is "$(col lambda_max "$tmp/diag/results.csv" | head -4 | sed 's/[0-9.e+-]\{1,\}/x/' | tr '\n' ' ')" " x  x " \
+	"lambda_max is measured on tasks 2 and 4 only (hessian_every=2)"
+ok_if "col dead_l1 '$tmp/diag/results.csv' | grep -qE '^[01]\.[0-9]{6}$' && col erank_l2 '$tmp/diag/results.csv' | grep -qE '^[0-9]+\.[0-9]{4}$' && col online_acc '$tmp/diag/results.csv' | grep -qE '^0\.[0-9]{6}$'" \
+	"dead units, effective rank and online accuracy are in every row by default"
+ok_if "head -1 '$tmp/diag/summary.csv' | grep -q ',sharpness_first,sharpness_last,' && [ -n \"\$(col grad_norm_last '$tmp/diag/summary.csv' | head -1)\" ]" \
+	"summary.csv has each diagnostic's first/last-10% means"
+"$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=4 diagnostics=none --out "$tmp/nodiag" --quiet >/dev/null 2>&1
+is "$(col dead_l1 "$tmp/nodiag/results.csv" | tr -d '\n')$(col sharpness "$tmp/nodiag/results.csv" | tr -d '\n')" "" \
+	"diagnostics=none measures nothing"
+is "$(col test_acc "$tmp/nodiag/results.csv" | md5sum)" "$(col test_acc "$tmp/diag/results.csv" | md5sum)" \
+	"... and probing never changes what the network learns"
+"$PLASTICITY" run "$tmp/small.yaml" diagnostics=dead,wobble --print-config >/dev/null 2>"$tmp/err"
+is "$?:$(cat "$tmp/err")" "78:plasticity: override 'diagnostics=dead,wobble': diagnostics: unknown metric 'wobble' (dead, dormant, rank, weights, grad, sharpness, loss, hessian, trace, default, all or none)" \
+	"an unknown diagnostic is refused naming it"
 
 # The run directory describes itself: methods.csv has every key of every
 # method, by index.

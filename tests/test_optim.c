@@ -10,6 +10,7 @@
 #include "plasticity/blas.h"
 #include "plasticity/mlp.h"
 #include "plasticity/optim.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/rng.h"
 #include "plasticity/util.h"
 #include "tap.h"
@@ -315,10 +316,10 @@ static void test_gnp_limit(void)
 		m.r = rs[k];
 		o = optim_new(&m, f.P);
 		fixture_reset(&f);
-		o->ops->direction(o, f.m, f.x, f.y, B);
+		/* The direction the base update applies. */
+		optim_direction(o, f.m, f.x, f.y, B, scratch);
 		for (size_t i = 0; i < f.P; i++) {
-			/* The direction the base update applies. */
-			double d = (1 - o->alpha) * o->dir[i] + o->alpha * o->dir2[i];
+			double d = scratch[i];
 
 			e += (d - numgrad[i]) * (d - numgrad[i]);
 		}

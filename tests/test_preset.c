@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plasticity/preset.h"
+#include "plasticity/preset_io.h"
 #include "tap.h"
 
 /* Compare field f of a and b, and say which one differs. */

@@ -30,9 +30,14 @@ methods:
 YAML
 
 screen() { T capture-pane -t ui -p; }
-# Wait until the screen matches a regular expression (5 s at most).
+# Killing the last session makes the tmux server exit, and a new-session
+# sent while it exits can be lost (seen when make check runs tests side by
+# side): a second session keeps the server up between the UI's sessions.
+retire_ui() { T kill-session -t ui; }
+# Wait until the screen matches a regular expression (10 s at most: make
+# check runs the training tests beside this one on the same cores).
 wait_for() {
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 200); do
 		screen | grep -qE -- "$1" && return 0
 		sleep 0.05
 	done
@@ -48,6 +53,7 @@ wait_gone() {
 }
 tasks_done() { screen | sed -n 's/^ *\([0-9]*\)\/[0-9]* tasks \[.*/\1/p' | head -1; }
 
+T -f /dev/null new-session -d -s keep -x 80 -y 24 "sleep 600"
 T -f /dev/null new-session -d -s ui -x 100 -y 30 \
 	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 PLASTICITY_DATA='$tmp/data' XDG_CONFIG_HOME='$tmp/config' \
 	 '$PLASTICITY' ui '$tmp/ui.yaml' --jobs 1; echo EXIT=\$? >'$tmp/exit'; stty -a >'$tmp/stty'; sleep 60"
@@ -128,7 +134,7 @@ ok_if "grep -q ' icanon' '$tmp/stty' && grep -q ' echo ' '$tmp/stty'" "the termi
 
 # A second session: no UTF-8 locale, no color; Ctrl-C in the middle of a run.
 rm -f "$tmp/exit" "$tmp/stty"
-T kill-session -t ui
+retire_ui
 (cd "$tmp" && T -f /dev/null new-session -d -s ui -x 90 -y 26 \
 	"env LANG=C LC_ALL=C NO_COLOR=1 PLASTICITY_DATA='$tmp/data' XDG_CONFIG_HOME='$tmp/config' \
 	 '$PLASTICITY' ui '$tmp/ui.yaml' --jobs 1 2>'$tmp/ui.err'; echo EXIT=\$? >'$tmp/exit'; stty -a >'$tmp/stty'; sleep 60")
@@ -146,9 +152,10 @@ ok_if "[ -n '$kept' ] && [ -s '$tmp/$kept/results.csv' ] && [ -s '$tmp/$kept/sum
 	"... and the finished tasks are kept in a run directory ($kept)"
 
 # A finished batch run, looked at later.
-PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/ui.yaml" tasks=5 --out "$tmp/batch" --quiet >/dev/null 2>&1
+PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/ui.yaml" tasks=5 --out "$tmp/batch" --quiet >/dev/null 2>"$tmp/batch.err" ||
+	sed 's/^/# batch run: /' "$tmp/batch.err"
 rm -f "$tmp/exit"
-T kill-session -t ui
+retire_ui
 T -f /dev/null new-session -d -s ui -x 100 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/batch'; echo EXIT=\$? >'$tmp/exit'; sleep 60"
 ok_if "wait_for 'read-only view'" "ui --open shows a run directory read-only"
@@ -162,7 +169,7 @@ is "$(cat "$tmp/exit" 2>/dev/null)" "EXIT=0" "q leaves the viewer with status 0"
 
 # No command at all: the default preset, from the source tree's experiments/.
 rm -f "$tmp/exit"
-T kill-session -t ui
+retire_ui
 (cd "$SRCDIR" && T -f /dev/null new-session -d -s ui -x 100 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY'; echo EXIT=\$? >'$tmp/exit'; sleep 60")
 ok_if "wait_for 'plasticity [0-9.]+ +quick'" "plasticity with no command opens the UI on the quick preset"

@@ -19,4 +19,11 @@ void gemm_naive(int trans_a, int trans_b, int m, int n, int k, float alpha,
 		const float *a, int lda, const float *b, int ldb, float beta, float *c,
 		int ldc);
 
+/*
+ * Singular values of the row-major (m, n) matrix a, largest first, into s
+ * (min(m, n) values), by LAPACK's sgesdd; a is overwritten. Returns 0, or
+ * LAPACK's info (a negative value for a bad argument or no memory).
+ */
+int svd_values(float *a, int m, int n, float *s);
+
 #endif

@@ -30,12 +30,15 @@ enum rcol_kind {
 	RCOL_TASK,         /* task number, from 1 */
 	RCOL_DIGITS,       /* "a-b" for class tasks, empty for domain tasks */
 	RCOL_INT,          /* int field of struct task_result at offset */
-	RCOL_DOUBLE        /* double field at offset, fmt; empty when not finite */
+	RCOL_DOUBLE,       /* double field at offset, fmt; empty when not finite */
+	RCOL_HIDDEN,       /* double[] at offset, one per hidden layer: NAME_l1 ... */
+	RCOL_LINEAR        /* double[] at offset, one per linear layer (hidden + output) */
 };
 
 #define RCOL_TIMING 1u /* wall-clock: differs between identical runs */
 #define RCOL_METHOD 2u /* describes the method: repeated in summary.csv */
 #define RCOL_KEY    4u /* identifies the row: (method, run, task) */
+#define RCOL_DIAG   8u /* a diagnostic: summary.csv gets its first/last-10% means */
 
 struct result_column {
 	const char *name;
@@ -52,6 +55,14 @@ extern const size_t result_columns_len;
 /* The column named name, or NULL. */
 const struct result_column *result_column_find(const char *name);
 
+/* How many fields column col has for preset p (1, or one per layer). */
+int result_column_width(const struct result_column *col, const struct preset *p);
+/* The header name of field i of col ("dead_l2"), into buf. */
+void result_column_name(const struct result_column *col, int i, char *buf, size_t len);
+/* The column and field index a header name stands for under p, or NULL. */
+const struct result_column *result_column_lookup(const char *name, const struct preset *p,
+						 int *index);
+
 /*
  * The text of column col for task result c of run `run` (from 0) of method
  * m of preset p, as results.csv holds it. Columns that describe the method
@@ -59,6 +70,11 @@ const struct result_column *result_column_find(const char *name);
  */
 void result_column_format(const struct result_column *col, const struct preset *p, int m,
                           int run, const struct task_result *c, char *buf, size_t len);
+
+/* Field i of a per-layer column (i = 0 for the others). */
+void result_column_format_at(const struct result_column *col, const struct preset *p, int m,
+			     int run, const struct task_result *c, int i, char *buf,
+			     size_t len);
 
 /*
  * Parse a field of column col into c (RCOL_INT, RCOL_DOUBLE, RCOL_DIGITS),
@@ -68,6 +84,10 @@ void result_column_format(const struct result_column *col, const struct preset *
  */
 int result_column_parse(const struct result_column *col, const char *text,
                         struct task_result *c, int *index, const char **why);
+
+/* Field i of a per-layer column. */
+int result_column_parse_at(const struct result_column *col, int i, const char *text,
+			   struct task_result *c, const char **why);
 
 /* Every column with its help: plain text (roff = 0) or man(7) (roff = 1). */
 void result_columns_print(FILE *fp, int roff);

@@ -54,6 +54,9 @@ void grid_free(struct grid *g);
 void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *skip);
 /* The checkpoint file of (method, run) in dir (newly allocated). */
 char *grid_checkpoint_path(const char *dir, int method, int run);
+/* Before grid_start: with the preset's save_weights, the networks go to dir
+ * (created when the first is written) as m<method>-r<run>-t<task>.safetensors. */
+void grid_set_weights_dir(struct grid *g, const char *dir);
 /* Before grid_start: a checkpoint that cannot be restored makes its run start
  * again (GRID_EV_RUN_RESET) instead of stopping the grid with an error. */
 void grid_set_retrain_broken(struct grid *g, int on);

@@ -6,7 +6,7 @@
 #ifndef PLASTICITY_LOOKUP_H
 #define PLASTICITY_LOOKUP_H
 
-#include "plasticity/preset.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/status.h"
 
 /* Find a preset by path or by name (experiments/, user and installed presets);

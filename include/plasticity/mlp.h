@@ -47,4 +47,25 @@ int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double 
  * of one forward+backward on B examples (for GFLOP/s reports). */
 double mlp_flops_per_example(const struct mlp *m);
 
+/*
+ * Online accuracy (Dohare et al.): after mlp_count_next, the next
+ * mlp_loss_grad counts the examples its forward pass classifies correctly,
+ * before any update uses them; mlp_counted returns that count. Free: the
+ * argmax of logits the pass computes anyway.
+ */
+void mlp_count_next(struct mlp *m);
+int mlp_counted(const struct mlp *m);
+
+/*
+ * For probes, which run their own forward pass (after a SAM or GNP step the
+ * buffers hold the perturbed pass): forward x (B, sizes[0]), B <= max_batch,
+ * then read the named, shaped buffers through mlp_activation:
+ *   l in 1..nlayers-1: hidden layer l after ReLU, (B, sizes[l]);
+ *   l = nlayers: the logits, (B, outputs).
+ * Valid until the next pass.
+ */
+void mlp_forward_only(struct mlp *m, const float *x, int B);
+const float *mlp_activation(const struct mlp *m, int l);
+int mlp_max_batch(const struct mlp *m);
+
 #endif

@@ -1,17 +1,25 @@
 /*
- * optim.h - SGD, SAM and GNP as steps on the MLP's flat parameter vector.
+ * optim.h - optimizers as descriptors, and the step on the MLP's flat
+ * parameter vector.
  *
- * Each optimizer is a row in a table of operations (optim_sgd.c,
- * optim_sam.c, optim_gnp.c). All share the base update
+ * Each optimizer is one file ending in one `const struct optim_desc` that
+ * carries everything about it: its name in presets, a line of help, the
+ * method keys only it takes, how its label is formed, and its direction.
+ * optim.c lists them in one table (optim_descs, indexed by enum optimizer);
+ * the preset schema's choices, "key X does not apply to optimizer Y", the
+ * form's rows and method labels all follow from it.
+ *
+ * All optimizers share the base update
  *   d = g + weight_decay * w;  v = momentum * v + d;  w -= lr * v
- * (v is used only when momentum > 0). SAM and GNP differ only in which
- * direction g they hand to it:
- *   SAM  e = rho * g / ||g||  (adaptive: e_i = rho * w_i^2 g_i / ||w * g||),
+ * (v only with momentum > 0) and differ in the direction g they hand it:
+ *   SAM  e = rho g / ||g||  (adaptive: e_i = rho w_i^2 g_i / ||w * g||),
  *        g <- grad L(w + e) on the same mini-batch;
  *   GNP  g1 = grad L(w), g2 = grad L(w + r g1/||g1||),
- *        g <- (1 - lambda/r) g1 + (lambda/r) g2   (finite-difference form of the
- *        gradient of L + lambda ||grad L||).
- * All scratch memory is allocated in optim_new.
+ *        g <- (1 - lambda/r) g1 + (lambda/r) g2   (finite-difference form of
+ *        the gradient of L + lambda ||grad L||).
+ * struct optim is opaque; what must survive a checkpoint is declared as named
+ * state buffers (optim_state), so checkpoints save them without knowing what
+ * they are. All memory is allocated in optim_new.
  */
 #ifndef PLASTICITY_OPTIM_H
 #define PLASTICITY_OPTIM_H
@@ -24,40 +32,54 @@
 
 struct optim;
 
-struct optim_ops {
-	const char *name;
-	/* Fill o->dir with the update direction for this batch; return the loss at w. */
+struct optim_desc {
+	const char *name;        /* in presets: "sam" */
+	const char *title;       /* one line of help */
+	const char *const *keys; /* the method keys only it takes, NULL-terminated */
+	/* Append what sets a method of it apart (" rho=0.05") to buf. */
+	void (*label)(const struct method *m, char *buf, size_t len);
+	/* Allocate its scratch buffers in o (optional). */
+	void (*setup)(struct optim *o);
+	/* Fill the direction for this batch (optim_impl.h); return the loss at w. */
 	float (*direction)(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
 			   int B);
 };
 
-struct optim {
-	const struct optim_ops *ops;
-	struct method cfg;
-	size_t n;
-	float *grad;  /* (n) first gradient */
-	float *grad2; /* (n) second gradient (GNP) */
-	float *save;  /* (n) weights before an adaptive SAM perturbation */
-	float *dir;   /* (n) direction handed to the base update (SGD: grad) */
-	float *vel;   /* (n) momentum buffer, NULL without momentum */
-	/*
-	 * Set by a direction function, consumed by the base update in the same
-	 * pass over the weights (each pass over all parameters costs as much as
-	 * a small GEMM): the direction is (1 - alpha) dir + alpha dir2 when dir2
-	 * is set, and the weights are first moved back by -undo_scale * undo
-	 * when undo is set (SAM's perturbation, undone by subtraction).
-	 */
-	const float *dir2, *undo;
-	float alpha, undo_scale;
-};
+extern const struct optim_desc optim_sgd, optim_sam, optim_gnp;
+/* The table: optim_descs[o] for every enum optimizer o. */
+extern const struct optim_desc *const optim_descs[];
+extern const int optim_count;
+/* "sgd|sam|gnp", built from the table (the schema's choices). */
+extern char optim_choices[];
 
-extern const struct optim_ops optim_sgd_ops, optim_sam_ops, optim_gnp_ops;
+/* The descriptor of o; NULL when o is not one. */
+const struct optim_desc *optim_desc(enum optimizer o);
+/* Whether the method key applies to optimizer o: keys no optimizer lists
+ * as its own apply to all. */
+int optim_takes(enum optimizer o, const char *key);
+
+/* A buffer that must survive a checkpoint: name, data, n floats. */
+struct state_buf {
+	const char *name;
+	float *data;
+	size_t n;
+};
 
 struct optim *optim_new(const struct method *cfg, size_t nparams);
 void optim_free(struct optim *o);
 
 /* One step on a mini-batch; returns the loss at the weights before the step. */
 float optim_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y, int B);
+/*
+ * The direction a step on this batch would hand to the base update, into
+ * dir (nparams), the weights left as they were; returns the loss at w. For
+ * tests and diagnostics.
+ */
+float optim_direction(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
+		      int B, float *dir);
+/* The optimizer's state buffers (momentum's "velocity"): up to max into
+ * out; returns how many there are. */
+int optim_state(struct optim *o, struct state_buf *out, int max);
 
 /* Flat-vector helpers shared by the optimizers. */
 double vec_norm(const float *a, size_t n);

@@ -4,7 +4,7 @@
 #ifndef PLASTICITY_CLI_H
 #define PLASTICITY_CLI_H
 
-#include "plasticity/preset.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/signals.h"
 
 struct cli_opts {

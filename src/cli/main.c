@@ -19,7 +19,8 @@
 #include "cli/cli.h"
 #include "ui/ui.h"
 #include "plasticity/columns.h"
-#include "plasticity/preset.h"
+#include "plasticity/optim.h"
+#include "plasticity/preset_io.h"
 
 static void usage(FILE *fp)
 {
@@ -62,13 +63,11 @@ static void usage(FILE *fp)
 	      "  -h, --help           this help, with every preset key\n"
 	      "  -V, --version        version\n"
 	      "\n"
-	      "Optimizers (g = gradient of the mini-batch loss L at w):\n"
-	      "  sgd  w -= lr g\n"
-	      "  sam  e = rho g/||g||;  w -= lr grad L(w + e)            (Foret et al. 2021)\n"
-	      "  gnp  objective L + lambda ||grad L||, finite-difference form:\n"
-	      "       g2 = grad L(w + r g/||g||);  w -= lr ((1 - lambda/r) g + (lambda/r) g2)\n"
-	      "                                                          (Zhao et al. 2022)\n"
-	      "  momentum and weight_decay apply to every optimizer's step.\n"
+	      "Optimizers (g = gradient of the mini-batch loss L at w):\n",
+	      fp);
+	for (int o = 0; o < optim_count; o++)
+		fprintf(fp, "  %-4s %s\n", optim_descs[o]->name, optim_descs[o]->title);
+	fputs("  momentum and weight_decay apply to every optimizer's step.\n"
 	      "\n"
 	      "Preset keys:\n",
 	      fp);

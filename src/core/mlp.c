@@ -23,6 +23,8 @@ struct mlp {
 	float *act[MLP_MAX_LAYERS + 1]; /* act[l] (max_batch, sizes[l]), l >= 1 */
 	float *probs;                  /* (max_batch, outputs) */
 	float *delta[2];               /* (max_batch, widest) ping-pong gradients */
+	int count_next;                /* count the next loss_grad's correct answers */
+	int correct;                   /* ... here */
 };
 
 struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
@@ -113,6 +115,22 @@ void mlp_init(struct mlp *m, struct rng *r)
 	}
 }
 
+/* The number of rows of logits z (B, C) whose argmax is the label. */
+static int count_correct(const float *z, const uint8_t *y, int B, int C)
+{
+	int correct = 0;
+
+	for (int i = 0; i < B; i++) {
+		const float *zi = z + (size_t)i * C;
+		int best = 0;
+
+		for (int j = 1; j < C; j++)
+			best = zi[j] > zi[best] ? j : best;
+		correct += best == y[i];
+	}
+	return correct;
+}
+
 /* Forward pass of x (B, sizes[0]); leaves logits in act[nlayers]. */
 static void mlp_forward(struct mlp *m, const float *x, int B)
 {
@@ -135,6 +153,10 @@ float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, floa
 	float loss, *d = m->delta[0];
 
 	mlp_forward(m, x, B);
+	if (m->count_next) {
+		m->correct = count_correct(m->act[L], y, B, C);
+		m->count_next = 0;
+	}
 	loss = softmax_xent_forward(m->probs, m->act[L], y, B, C);
 	softmax_xent_backward(d, m->probs, y, B, C);
 	/* Every weight and bias block is overwritten below; padding stays 0. */
@@ -158,14 +180,7 @@ int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double 
 	mlp_forward(m, x, B);
 	if (loss != NULL)
 		*loss += (double)softmax_xent_forward(m->probs, m->act[L], y, B, C) * B;
-	for (int i = 0; i < B; i++) {
-		const float *z = m->act[L] + (size_t)i * C;
-		int best = 0;
-
-		for (int j = 1; j < C; j++)
-			best = z[j] > z[best] ? j : best;
-		correct += best == y[i];
-	}
+	correct = count_correct(m->act[L], y, B, C);
 	return correct;
 }
 
@@ -177,4 +192,30 @@ double mlp_flops_per_example(const struct mlp *m)
 	for (int l = 0; l < m->nlayers; l++)
 		f += (l > 0 ? 6.0 : 4.0) * m->sizes[l] * m->sizes[l + 1];
 	return f;
+}
+
+void mlp_count_next(struct mlp *m)
+{
+	m->count_next = 1;
+	m->correct = 0;
+}
+
+int mlp_counted(const struct mlp *m)
+{
+	return m->correct;
+}
+
+void mlp_forward_only(struct mlp *m, const float *x, int B)
+{
+	mlp_forward(m, x, B);
+}
+
+const float *mlp_activation(const struct mlp *m, int l)
+{
+	return m->act[l];
+}
+
+int mlp_max_batch(const struct mlp *m)
+{
+	return m->max_batch;
 }

@@ -6,33 +6,71 @@
  * applied here, once, the same way for all of them.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "plasticity/optim.h"
+#include "optim_impl.h"
 #include "plasticity/util.h"
+
+/* Adding an optimizer: its file, its enum constant, and one line here. */
+const struct optim_desc *const optim_descs[] = {
+	[OPTIM_SGD] = &optim_sgd,
+	[OPTIM_SAM] = &optim_sam,
+	[OPTIM_GNP] = &optim_gnp,
+};
+const int optim_count = sizeof(optim_descs) / sizeof(optim_descs[0]);
+
+char optim_choices[128];
+
+/* The preset schema's choices come from the table, before main runs. */
+__attribute__((constructor)) static void optim_choices_init(void)
+{
+	size_t at = 0;
+
+	for (int i = 0; i < optim_count; i++)
+		at += (size_t)snprintf(optim_choices + at, sizeof(optim_choices) - at, "%s%s",
+				       i ? "|" : "", optim_descs[i]->name);
+}
+
+const struct optim_desc *optim_desc(enum optimizer o)
+{
+	return (int)o >= 0 && (int)o < optim_count ? optim_descs[o] : NULL;
+}
+
+static int listed(const char *const *keys, const char *key)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(*keys, key) == 0)
+			return 1;
+	return 0;
+}
+
+int optim_takes(enum optimizer o, const char *key)
+{
+	const struct optim_desc *d = optim_desc(o);
+
+	if (d != NULL && listed(d->keys, key))
+		return 1;
+	for (int i = 0; i < optim_count; i++)
+		if (listed(optim_descs[i]->keys, key))
+			return 0;
+	return 1;
+}
 
 struct optim *optim_new(const struct method *cfg, size_t nparams)
 {
-	static const struct optim_ops *const table[] = {
-		[OPTIM_SGD] = &optim_sgd_ops,
-		[OPTIM_SAM] = &optim_sam_ops,
-		[OPTIM_GNP] = &optim_gnp_ops,
-	};
 	struct optim *o = xcalloc(1, sizeof(*o));
 
-	o->ops = table[cfg->optimizer];
+	o->desc = optim_desc(cfg->optimizer);
 	o->cfg = *cfg;
 	o->n = nparams;
 	o->grad = xalloc_floats(nparams);
-	/* SGD and GNP step along the first gradient (GNP mixes in grad2 during
-	 * the update); SAM steps along the gradient at w + e. */
+	/* The base update steps along dir: the first gradient unless the
+	 * optimizer's setup gives it a buffer of its own (SAM). */
 	o->dir = o->grad;
-	if (cfg->optimizer == OPTIM_SAM)
-		o->dir = xalloc_floats(nparams);
-	if (cfg->optimizer == OPTIM_SAM && cfg->adaptive)
-		o->save = xalloc_floats(nparams);
-	if (cfg->optimizer == OPTIM_GNP)
-		o->grad2 = xalloc_floats(nparams);
+	if (o->desc->setup != NULL)
+		o->desc->setup(o);
 	if (cfg->momentum > 0.0)
 		o->vel = xalloc_floats(nparams);
 	return o;
@@ -49,6 +87,16 @@ void optim_free(struct optim *o)
 		free(o->dir);
 	free(o->vel);
 	free(o);
+}
+
+int optim_state(struct optim *o, struct state_buf *out, int max)
+{
+	int n = 0;
+
+	if (o->vel != NULL && n < max)
+		out[n] = (struct state_buf){ "velocity", o->vel, o->n };
+	n += o->vel != NULL;
+	return n;
 }
 
 /* The base update; the flags are constants at each call site, so every
@@ -80,7 +128,7 @@ PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const ui
 	float *w = mlp_params(m), loss;
 
 	o->dir2 = o->undo = NULL;
-	loss = o->ops->direction(o, m, x, y, B);
+	loss = o->desc->direction(o, m, x, y, B);
 	switch ((o->dir2 != NULL) << 2 | (o->undo != NULL) << 1 | (o->vel != NULL)) {
 	case 0: update(o, w, 0, 0, 0); break;
 	case 1: update(o, w, 0, 0, 1); break;
@@ -116,4 +164,19 @@ PL_HOT void vec_axpy(float *y, float a, const float *x, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		y[i] += a * x[i];
+}
+
+float optim_direction(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
+		      int B, float *dir)
+{
+	float *w = mlp_params(m), loss;
+
+	o->dir2 = o->undo = NULL;
+	loss = o->desc->direction(o, m, x, y, B);
+	for (size_t i = 0; i < o->n; i++)
+		dir[i] = o->dir2 ? (1.0f - o->alpha) * o->dir[i] + o->alpha * o->dir2[i]
+				 : o->dir[i];
+	if (o->undo != NULL)
+		vec_axpy(w, -o->undo_scale, o->undo, o->n);
+	return loss;
 }

@@ -6,8 +6,10 @@
  *   direction = (1 - lambda/r) g1 + (lambda/r) g2.
  * lambda = 0 gives exactly g1, that is SGD.
  */
+#include <stdio.h>
 
-#include "plasticity/optim.h"
+#include "optim_impl.h"
+#include "plasticity/util.h"
 
 static float gnp_direction(struct optim *o, struct mlp *m, const float *x,
 			   const uint8_t *y, int B)
@@ -28,4 +30,25 @@ static float gnp_direction(struct optim *o, struct mlp *m, const float *x,
 	return loss;
 }
 
-const struct optim_ops optim_gnp_ops = { "gnp", gnp_direction };
+static void gnp_setup(struct optim *o)
+{
+	o->grad2 = xalloc_floats(o->n);
+}
+
+static void gnp_label(const struct method *m, char *buf, size_t len)
+{
+	snprintf(buf, len, " lambda=%g r=%g", m->lambda, m->r);
+}
+
+static const char *const gnp_keys[] = { "lambda", "r", NULL };
+
+const struct optim_desc optim_gnp = {
+	.name = "gnp",
+	.title = "objective L + lambda ||grad L||, finite-difference form:\n"
+		 "       g2 = grad L(w + r g/||g||);  w -= lr ((1 - lambda/r) g + (lambda/r) g2)\n"
+		 "                                                          (Zhao et al. 2022)",
+	.keys = gnp_keys,
+	.label = gnp_label,
+	.setup = gnp_setup,
+	.direction = gnp_direction,
+};

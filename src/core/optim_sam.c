@@ -7,9 +7,11 @@
  * SGD and one pass over the weights is saved.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "plasticity/optim.h"
+#include "optim_impl.h"
+#include "plasticity/util.h"
 
 static float sam_direction(struct optim *o, struct mlp *m, const float *x,
 			   const uint8_t *y, int B)
@@ -43,4 +45,25 @@ static float sam_direction(struct optim *o, struct mlp *m, const float *x,
 	return loss;
 }
 
-const struct optim_ops optim_sam_ops = { "sam", sam_direction };
+static void sam_setup(struct optim *o)
+{
+	o->dir = xalloc_floats(o->n);
+	if (o->cfg.adaptive)
+		o->save = xalloc_floats(o->n);
+}
+
+static void sam_label(const struct method *m, char *buf, size_t len)
+{
+	snprintf(buf, len, " rho=%g%s", m->rho, m->adaptive ? " adaptive" : "");
+}
+
+static const char *const sam_keys[] = { "rho", "adaptive", NULL };
+
+const struct optim_desc optim_sam = {
+	.name = "sam",
+	.title = "e = rho g/||g||;  w -= lr grad L(w + e)            (Foret et al. 2021)",
+	.keys = sam_keys,
+	.label = sam_label,
+	.setup = sam_setup,
+	.direction = sam_direction,
+};

@@ -1,7 +1,7 @@
 /*
  * optim_sgd.c - plain SGD: the direction is the mini-batch gradient.
  */
-#include "plasticity/optim.h"
+#include "optim_impl.h"
 
 static float sgd_direction(struct optim *o, struct mlp *m, const float *x,
 			   const uint8_t *y, int B)
@@ -9,4 +9,11 @@ static float sgd_direction(struct optim *o, struct mlp *m, const float *x,
 	return mlp_loss_grad(m, x, y, B, o->grad);
 }
 
-const struct optim_ops optim_sgd_ops = { "sgd", sgd_direction };
+static const char *const sgd_keys[] = { NULL };
+
+const struct optim_desc optim_sgd = {
+	.name = "sgd",
+	.title = "w -= lr g",
+	.keys = sgd_keys,
+	.direction = sgd_direction,
+};

@@ -12,14 +12,14 @@
 #include "plasticity/task.h"
 #include "plasticity/util.h"
 
-#define NPAIRS 45
+
 
 struct task_stream {
 	const struct preset *p;
 	const struct dataset *ds;
 	uint64_t seed;
 	int count, nclasses;
-	uint8_t pairs[NPAIRS][2];
+	uint8_t pairs[PRESET_CLASS_PAIRS][2];
 	uint16_t perm[IDX_PIXELS];
 	uint32_t *train; /* (ds->train.n) current task's training indices */
 	uint32_t *test;  /* (ds->test.n) */
@@ -59,7 +59,7 @@ enum pl_status task_stream_new(struct task_stream **out, const struct preset *p,
 		struct rng r;
 
 		rng_seed(&r, seed, RNG_STREAM_TASKS, 0);
-		for (uint32_t i = NPAIRS; i > 1; i--) {
+		for (uint32_t i = PRESET_CLASS_PAIRS; i > 1; i--) {
 			uint32_t j = rng_below(&r, i);
 			uint8_t t0 = ts->pairs[i - 1][0], t1 = ts->pairs[i - 1][1];
 
@@ -69,7 +69,7 @@ enum pl_status task_stream_new(struct task_stream **out, const struct preset *p,
 		}
 	}
 	if (p->setting == SETTING_CLASS) {
-		for (int t = 0; t < ts->count && t < NPAIRS; t++) {
+		for (int t = 0; t < ts->count && t < PRESET_CLASS_PAIRS; t++) {
 			const struct task *task = task_stream_get(ts, t);
 
 			if (task->ntrain == 0 || task->ntest == 0) {
@@ -135,8 +135,8 @@ const struct task *task_stream_get(struct task_stream *ts, int t)
 	for (int c = 0; c < IDX_CLASSES; c++)
 		task->label_map[c] = (uint8_t)c;
 	if (ts->p->setting == SETTING_CLASS) {
-		a = ts->pairs[t % NPAIRS][0];
-		b = ts->pairs[t % NPAIRS][1];
+		a = ts->pairs[t % PRESET_CLASS_PAIRS][0];
+		b = ts->pairs[t % PRESET_CLASS_PAIRS][1];
 		task->label_map[a] = 0;
 		task->label_map[b] = 1;
 	} else if (t > 0 || !ts->p->first_unpermuted) {

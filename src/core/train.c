@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/hook.h"
 #include "plasticity/mlp.h"
 #include "plasticity/optim.h"
+#include "plasticity/probe.h"
 #include "plasticity/rng.h"
 #include "plasticity/task.h"
 #include "plasticity/train.h"
@@ -22,6 +24,9 @@
 
 /* Examples evaluated per forward pass; large enough to keep GEMMs efficient. */
 #define EVAL_CHUNK 500
+#define RUN_MAX_HOOKS 8
+/* State buffers a checkpoint can carry: the optimizer's and every hook's. */
+#define RUN_MAX_STATE (2 + RUN_MAX_HOOKS * HOOK_MAX_STATE)
 
 struct run {
 	const struct preset *p;
@@ -38,7 +43,32 @@ struct run {
 	uint8_t *y;         /* (chunk) */
 	int method_index, run_index;
 	unsigned char *results; /* (tasks, task_result_size) what each task produced */
+	long steps;             /* optimizer steps so far */
+	long online_correct;    /* this task: examples right before their step */
+	unsigned probe_metrics; /* PROBE_* asked for by the preset */
+	struct probe *probe;    /* NULL without diagnostics */
+	float *probe_x;         /* (probe_examples, IDX_PIXELS) */
+	uint8_t *probe_y;       /* (probe_examples) */
+	float *init;            /* (nparams) the initial parameters, for dist_init */
+	struct hook hooks[RUN_MAX_HOOKS];
+	int nhooks;
 };
+
+/* The probe workspace, when the preset asks for diagnostics. */
+static void probe_setup(struct run *r)
+{
+	char bad[48];
+
+	if (probe_metrics_parse(r->p->diagnostics, &r->probe_metrics, bad, sizeof(bad)) != 0)
+		r->probe_metrics = 0; /* refused when the preset was loaded */
+	if (r->probe_metrics == 0 && r->p->hessian_every == 0)
+		return;
+	r->probe = probe_new(r->mlp, r->p->probe_examples);
+	r->probe_x = xalloc_floats((size_t)r->p->probe_examples * IDX_PIXELS);
+	r->probe_y = xmalloc((size_t)r->p->probe_examples);
+	r->init = xalloc_floats(mlp_nparams(r->mlp));
+	memcpy(r->init, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
+}
 
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
 		       int run_index, const struct dataset *ds, char **cause)
@@ -72,14 +102,35 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
 	r->results = xcalloc((size_t)p->tasks, task_result_size(p));
 	r->x = xalloc_floats((size_t)r->chunk * IDX_PIXELS);
 	r->y = xmalloc((size_t)r->chunk);
+	probe_setup(r);
 	*out = r;
 	return PL_OK;
+}
+
+void run_add_hook(struct run *r, const struct hook_desc *d, void *arg)
+{
+	struct hook *h;
+
+	if (r->nhooks >= RUN_MAX_HOOKS) {
+		fprintf(stderr, "plasticity: more than %d hooks on a run\n", RUN_MAX_HOOKS);
+		abort();
+	}
+	h = &r->hooks[r->nhooks++];
+	*h = (struct hook){ .desc = d, .arg = arg };
+	if (d->init != NULL)
+		d->init(h, r->mlp);
 }
 
 void run_free(struct run *r)
 {
 	if (r == NULL)
 		return;
+	for (int i = 0; i < r->nhooks; i++)
+		hook_release(&r->hooks[i]);
+	probe_free(r->probe);
+	free(r->probe_x);
+	free(r->probe_y);
+	free(r->init);
 	mlp_free(r->mlp);
 	optim_free(r->optim);
 	task_stream_free(r->tasks);
@@ -129,9 +180,51 @@ static double run_test(struct run *r, const struct task *task)
 	return task->ntest ? (double)correct / task->ntest : 0.0;
 }
 
+/* Diagnostics after training on task (probe.h), into res; NAN when not
+ * measured. The probe set is the task's first probe_examples training
+ * examples in dataset order; the Hessian ones only every hessian_every
+ * tasks. Untimed: it is not training. */
+static void run_probe(struct run *r, const struct task *task, int diverged,
+		      struct task_result *res)
+{
+	const struct preset *p = r->p;
+	struct probe_cfg cfg = { r->probe_metrics & ~(PROBE_HESSIAN | PROBE_TRACE),
+				 p->dormant_tau, p->sharpness_rho, p->hessian_iters, 10,
+				 r->seed, (uint64_t)task->index };
+	struct probe_result out;
+	int n = (int)(task->ntrain < (uint32_t)p->probe_examples ? task->ntrain
+								  : (uint32_t)p->probe_examples);
+
+	if (r->method->optimizer == OPTIM_SAM)
+		cfg.rho = r->method->rho;
+	if (p->hessian_every > 0 && (task->index + 1) % p->hessian_every == 0)
+		cfg.metrics |= PROBE_HESSIAN | (r->probe_metrics & PROBE_TRACE);
+	if (r->probe == NULL || diverged || cfg.metrics == 0) {
+		probe_result_nan(&out);
+	} else {
+		task_gather(task, &r->ds->train, task->train, n, r->probe_x, r->probe_y);
+		probe_run(r->probe, r->mlp, r->probe_x, r->probe_y, n, r->init, &cfg, &out);
+	}
+	for (int l = 0; l < p->nhidden; l++) {
+		res->dead[l] = out.dead[l];
+		res->dormant[l] = out.dormant[l];
+		res->erank[l] = out.erank[l];
+		res->arank[l] = out.arank[l];
+	}
+	for (int l = 0; l <= p->nhidden; l++)
+		res->wmag[l] = out.wmag[l];
+	res->dist_init = out.dist_init;
+	res->grad_norm = out.grad_norm;
+	res->sharpness = out.sharpness;
+	res->lambda_max = out.lambda_max;
+	res->hessian_trace = out.trace;
+	res->probe_loss = out.loss;
+	res->probe_acc = out.acc;
+}
+
 /* One pass over the task's training set in the order drawn for this epoch. */
 static enum pl_status run_epoch(struct run *r, const struct task *task, int epoch,
-				const struct run_hooks *hooks, double *loss_sum,
+				const struct run_ctl *hooks, double *loss_sum,
 				long *batches, int *diverged)
 {
 	int bs = r->p->batch_size;
@@ -150,7 +243,13 @@ static enum pl_status run_epoch(struct run *r, const struct task *task, int epoc
 		if (hooks && hooks->stop && atomic_load(hooks->stop))
 			return PL_ERR_INTERRUPTED;
 		task_gather(task, &r->ds->train, r->order + start, B, r->x, r->y);
+		mlp_count_next(r->mlp);
 		loss = optim_step(r->optim, r->mlp, r->x, r->y, B);
+		r->online_correct += mlp_counted(r->mlp);
+		r->steps++;
+		for (int h = 0; h < r->nhooks; h++)
+			if (r->hooks[h].desc->after_step != NULL)
+				r->hooks[h].desc->after_step(&r->hooks[h], r->mlp, r->steps);
 		if (!isfinite(loss)) {
 			*diverged = 1;
 			return PL_OK;
@@ -164,7 +263,7 @@ static enum pl_status run_epoch(struct run *r, const struct task *task, int epoc
 }
 
 enum pl_status run_next_task(struct run *r, struct task_result *res,
-			     const struct run_hooks *hooks)
+			     const struct run_ctl *hooks)
 {
 	const struct task *task = task_stream_get(r->tasks, r->done);
 	double t0 = pl_now(), t1, loss_sum = 0.0;
@@ -172,6 +271,7 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	int diverged = 0;
 
 	memset(res, 0, task_result_size(r->p));
+	r->online_correct = 0;
 	res->task = r->done;
 	res->digit_a = task->digit_a;
 	res->digit_b = task->digit_b;
@@ -181,6 +281,9 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 		if (st != PL_OK)
 			return st;
 	}
+	for (int h = 0; h < r->nhooks && !diverged; h++)
+		if (r->hooks[h].desc->after_task != NULL)
+			r->hooks[h].desc->after_task(&r->hooks[h], r->mlp, r->done);
 	t1 = pl_now();
 	res->samples = (long long)task->ntrain * r->p->epochs;
 	res->train_seconds = t1 - t0;
@@ -188,6 +291,8 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	res->diverged = diverged;
 	res->train_loss = diverged ? NAN : loss_sum / (batches ? batches : 1);
 	res->test_acc = diverged ? NAN : run_test(r, task);
+	res->online_acc = res->samples ? (double)r->online_correct / res->samples : NAN;
+	run_probe(r, task, diverged, res);
 	if (r->p->accuracy_matrix && !diverged) {
 		for (int j = 0; j < r->done; j++)
 			res->acc_seen[j] = (float)run_test(r, task_stream_get(r->tasks, j));
@@ -206,21 +311,31 @@ const struct task_result *run_result(const struct run *r, int task)
 }
 
 /*
- * Checkpoint file: a header (magic, version, method, run, tasks done, seed,
- * parameter count, momentum flag, result size), the weights, the momentum
- * buffer, the results of the tasks done, and an FNV-1a checksum of all of
- * it. Native byte order: a checkpoint resumes on the machine that wrote it.
- * Nothing else is needed: every random stream is derived from (seed, task).
+ * Checkpoint file: a header (magic, version, method, run, tasks done,
+ * optimizer steps, seed, parameter count, number of state buffers, result
+ * size, and every key that shapes the run's numbers), the weights, each
+ * state buffer (its name, length and floats: the optimizer's, then each
+ * hook's, in order), the results of the tasks done, and an FNV-1a checksum
+ * of all of it. Native byte order: a checkpoint resumes on the machine that
+ * wrote it. Nothing else is needed: every random stream is derived from
+ * (seed, task).
  */
 #define CKPT_NCFG 32
+#define CKPT_NAME 32
 
 struct ckpt_header {
 	char magic[8];
 	uint32_t version;
 	int32_t method, run, done;
+	int64_t steps;
 	uint64_t seed, nparams;
-	uint32_t has_vel, result_size;
+	uint32_t nstate, result_size;
 	double cfg[CKPT_NCFG]; /* ckpt_config(): what the run was configured with */
+};
+
+struct ckpt_state {
+	char name[CKPT_NAME];
+	uint64_t n;
 };
 
 /*
@@ -260,6 +375,17 @@ static int ckpt_config(const struct run *r, double *v, const char **names)
 	return n;
 }
 
+/* Every state buffer a checkpoint carries: the optimizer's, then the hooks'. */
+static int run_state(const struct run *r, struct state_buf *out)
+{
+	int n = optim_state(r->optim, out, RUN_MAX_STATE);
+
+	for (int h = 0; h < r->nhooks; h++)
+		for (int i = 0; i < r->hooks[h].nstate; i++)
+			out[n++] = r->hooks[h].state[i];
+	return n;
+}
+
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
@@ -271,15 +397,18 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 
 static void ckpt_header(const struct run *r, struct ckpt_header *h)
 {
+	struct state_buf st[RUN_MAX_STATE];
+
 	memset(h, 0, sizeof(*h));
-	memcpy(h->magic, "PLCKPT2", 8);
-	h->version = 2;
+	memcpy(h->magic, "PLCKPT3", 8);
+	h->version = 3;
 	h->method = r->method_index;
 	h->run = r->run_index;
 	h->done = r->done;
+	h->steps = r->steps;
 	h->seed = r->seed;
 	h->nparams = mlp_nparams(r->mlp);
-	h->has_vel = r->optim->vel != NULL;
+	h->nstate = (uint32_t)run_state(r, st);
 	h->result_size = (uint32_t)task_result_size(r->p);
 	ckpt_config(r, h->cfg, NULL);
 }
@@ -302,87 +431,154 @@ static enum pl_status ckpt_check_config(const struct run *r, const struct ckpt_h
 	return PL_OK;
 }
 
+static void ckpt_write(struct atomic_file *af, uint64_t *sum, const void *data, size_t n)
+{
+	*sum = fnv1a(*sum, data, n);
+	fwrite(data, 1, n, af->fp);
+}
+
+const struct mlp *run_mlp(const struct run *r)
+{
+	return r->mlp;
+}
+
+const uint16_t *run_last_perm(const struct run *r)
+{
+	return r->done > 0 ? task_stream_get(r->tasks, r->done - 1)->perm : NULL;
+}
+
 enum pl_status run_save(const struct run *r, const char *path, char **cause)
 {
 	struct ckpt_header h;
+	struct state_buf st[RUN_MAX_STATE];
 	struct atomic_file af;
-	size_t n = mlp_nparams(r->mlp) * sizeof(float), nres;
 	uint64_t sum = 0xcbf29ce484222325ULL;
-	enum pl_status st = atomic_open(&af, path, cause);
+	int nst = run_state(r, st);
+	enum pl_status status = atomic_open(&af, path, cause);
 
-	if (st != PL_OK)
-		return st;
+	if (status != PL_OK)
+		return status;
 	ckpt_header(r, &h);
-	nres = (size_t)r->done * h.result_size;
-	sum = fnv1a(sum, &h, sizeof(h));
-	sum = fnv1a(sum, mlp_params(r->mlp), n);
-	fwrite(&h, sizeof(h), 1, af.fp);
-	fwrite(mlp_params(r->mlp), 1, n, af.fp);
-	if (h.has_vel) {
-		sum = fnv1a(sum, r->optim->vel, n);
-		fwrite(r->optim->vel, 1, n, af.fp);
+	ckpt_write(&af, &sum, &h, sizeof(h));
+	ckpt_write(&af, &sum, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
+	for (int i = 0; i < nst; i++) {
+		struct ckpt_state cs = { .n = st[i].n };
+
+		snprintf(cs.name, sizeof(cs.name), "%s", st[i].name);
+		ckpt_write(&af, &sum, &cs, sizeof(cs));
+		ckpt_write(&af, &sum, st[i].data, st[i].n * sizeof(float));
 	}
-	sum = fnv1a(sum, r->results, nres);
-	fwrite(r->results, 1, nres, af.fp);
+	ckpt_write(&af, &sum, r->results, (size_t)r->done * h.result_size);
 	fwrite(&sum, sizeof(sum), 1, af.fp);
 	return atomic_commit(&af, cause);
 }
 
+/* Read n bytes into buf, adding them to the checksum; 0 when short. */
+static int ckpt_read(FILE *fp, uint64_t *sum, void *buf, size_t n)
+{
+	if (fread(buf, 1, n, fp) != n)
+		return 0;
+	*sum = fnv1a(*sum, buf, n);
+	return 1;
+}
+
+/* The header, checked against what r expects. */
+static enum pl_status ckpt_read_header(struct run *r, FILE *fp, uint64_t *sum,
+				       struct ckpt_header *h, const char *path, char **cause)
+{
+	struct ckpt_header want;
+
+	ckpt_header(r, &want);
+	if (!ckpt_read(fp, sum, h, sizeof(*h)) || memcmp(h->magic, want.magic, 8) != 0 ||
+	    h->version != want.version)
+		return pl_fail(cause, PL_ERR_DATA, "%s: not a plasticity checkpoint", path);
+	if (h->method != want.method || h->run != want.run || h->seed != want.seed ||
+	    h->nparams != want.nparams || h->result_size != want.result_size || h->done < 0 ||
+	    h->done > r->p->tasks || h->steps < 0)
+		return pl_fail(cause, PL_ERR_DATA, "%s: checkpoint does not match the run's preset",
+			       path);
+	if (ckpt_check_config(r, h, path, cause) != PL_OK)
+		return PL_ERR_DATA;
+	if (h->nstate != want.nstate)
+		return pl_fail(cause, PL_ERR_DATA,
+			       "%s: holds %u state buffers, this run keeps %u", path, h->nstate,
+			       want.nstate);
+	return PL_OK;
+}
+
+/* Each state buffer into a scratch copy (committed only if all is well). */
+static enum pl_status ckpt_read_state(FILE *fp, uint64_t *sum, const struct state_buf *st,
+				      int nst, float **copy, const char *path, char **cause)
+{
+	for (int i = 0; i < nst; i++) {
+		struct ckpt_state cs;
+
+		if (!ckpt_read(fp, sum, &cs, sizeof(cs)))
+			return pl_fail(cause, PL_ERR_DATA, "%s: truncated checkpoint", path);
+		cs.name[CKPT_NAME - 1] = '\0';
+		if (strcmp(cs.name, st[i].name) != 0 || cs.n != st[i].n)
+			return pl_fail(cause, PL_ERR_DATA,
+				       "%s: state buffer %d is '%s' (%llu floats), this run keeps "
+				       "'%s' (%zu)",
+				       path, i + 1, cs.name, (unsigned long long)cs.n, st[i].name,
+				       st[i].n);
+		copy[i] = xalloc_floats(st[i].n);
+		if (!ckpt_read(fp, sum, copy[i], st[i].n * sizeof(float)))
+			return pl_fail(cause, PL_ERR_DATA, "%s: truncated checkpoint", path);
+	}
+	return PL_OK;
+}
+
 enum pl_status run_restore(struct run *r, const char *path, char **cause)
 {
-	struct ckpt_header want, h;
+	struct ckpt_header h;
+	struct state_buf st[RUN_MAX_STATE];
+	float *copy[RUN_MAX_STATE] = { NULL }, *w = xalloc_floats(mlp_nparams(r->mlp));
 	size_t n = mlp_nparams(r->mlp) * sizeof(float);
 	uint64_t sum = 0xcbf29ce484222325ULL, stored;
-	float *w = xalloc_floats(mlp_nparams(r->mlp)), *v = xalloc_floats(mlp_nparams(r->mlp));
+	int nst = run_state(r, st);
 	unsigned char *res = NULL;
-	enum pl_status st = PL_ERR_DATA;
+	enum pl_status status;
 	FILE *fp = fopen(path, "rb");
 
 	if (fp == NULL) {
-		st = pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+		status = pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path,
+				 strerror(errno));
 		goto out;
 	}
-	ckpt_header(r, &want);
-	if (fread(&h, sizeof(h), 1, fp) != 1 || memcmp(h.magic, want.magic, 8) != 0 ||
-	    h.version != want.version) {
-		pl_fail(cause, st, "%s: not a plasticity checkpoint", path);
+	if ((status = ckpt_read_header(r, fp, &sum, &h, path, cause)) != PL_OK)
+		goto out;
+	status = PL_ERR_DATA;
+	if (!ckpt_read(fp, &sum, w, n)) {
+		pl_fail(cause, status, "%s: truncated checkpoint", path);
 		goto out;
 	}
-	if (h.method != want.method || h.run != want.run || h.seed != want.seed ||
-	    h.nparams != want.nparams || h.has_vel != want.has_vel ||
-	    h.result_size != want.result_size || h.done < 0 || h.done > r->p->tasks) {
-		pl_fail(cause, st, "%s: checkpoint does not match the run's preset", path);
+	if ((status = ckpt_read_state(fp, &sum, st, nst, copy, path, cause)) != PL_OK)
 		goto out;
-	}
-	if (ckpt_check_config(r, &h, path, cause) != PL_OK)
-		goto out;
+	status = PL_ERR_DATA;
 	res = xcalloc((size_t)h.done + 1, h.result_size);
-	if (fread(w, 1, n, fp) != n || (h.has_vel && fread(v, 1, n, fp) != n) ||
-	    fread(res, h.result_size, (size_t)h.done, fp) != (size_t)h.done ||
+	if (!ckpt_read(fp, &sum, res, (size_t)h.done * h.result_size) ||
 	    fread(&stored, sizeof(stored), 1, fp) != 1) {
-		pl_fail(cause, st, "%s: truncated checkpoint", path);
+		pl_fail(cause, status, "%s: truncated checkpoint", path);
 		goto out;
 	}
-	sum = fnv1a(sum, &h, sizeof(h));
-	sum = fnv1a(sum, w, n);
-	if (h.has_vel)
-		sum = fnv1a(sum, v, n);
-	sum = fnv1a(sum, res, (size_t)h.done * h.result_size);
 	if (sum != stored) {
-		pl_fail(cause, st, "%s: checkpoint checksum mismatch", path);
+		pl_fail(cause, status, "%s: checkpoint checksum mismatch", path);
 		goto out;
 	}
 	memcpy(mlp_params(r->mlp), w, n);
-	if (h.has_vel)
-		memcpy(r->optim->vel, v, n);
+	for (int i = 0; i < nst; i++)
+		memcpy(st[i].data, copy[i], st[i].n * sizeof(float));
 	memcpy(r->results, res, (size_t)h.done * h.result_size);
 	r->done = h.done;
-	st = PL_OK;
+	r->steps = h.steps;
+	status = PL_OK;
 out:
 	if (fp != NULL)
 		fclose(fp);
+	for (int i = 0; i < nst; i++)
+		free(copy[i]);
 	free(w);
-	free(v);
 	free(res);
-	return st;
+	return status;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/preset_io.h"
 #include "plasticity/columns.h"
 #include "plasticity/util.h"
 
@@ -38,8 +39,46 @@ const struct result_column result_columns[] = {
      "Mean mini-batch cross-entropy over the task's training (empty if not finite)."},
     {"diverged", RCOL_INT, TR(diverged), NULL, 0,
      "1 when the training loss became NaN or infinite: the run stopped there."},
+	{ "online_acc", RCOL_DOUBLE, TR(online_acc), "%.6f", RCOL_DIAG,
+	  "Online accuracy (Dohare et al. 2024): the fraction of the task's training "
+	  "examples the network classified correctly just before the step that used them." },
+	{ "dead", RCOL_HIDDEN, TR(dead), "%.6f", RCOL_DIAG,
+	  "Per hidden layer: fraction of units whose ReLU output is exactly 0 on every "
+	  "probe example (Dohare et al. 2024)." },
+	{ "dormant", RCOL_HIDDEN, TR(dormant), "%.6f", RCOL_DIAG,
+	  "Per hidden layer: fraction of units with s_i <= dormant_tau, s_i = mean_x "
+	  "|h_i(x)| / (mean over the layer's units of the same + 1e-9) (ReDo, Sokar et al. "
+	  "2023)." },
+	{ "erank", RCOL_HIDDEN, TR(erank), "%.4f", RCOL_DIAG,
+	  "Per hidden layer: effective rank exp(-sum p_k log p_k), p_k = sigma_k / sum "
+	  "sigma, of the (probe x width) activation matrix (Roy & Vetterli 2007)." },
+	{ "arank", RCOL_HIDDEN, TR(arank), "%.0f", RCOL_DIAG,
+	  "Per hidden layer: approximate rank, the fewest largest sigma_k holding 99% of "
+	  "sum sigma_k^2." },
+	{ "wmag", RCOL_LINEAR, TR(wmag), "%.6f", RCOL_DIAG,
+	  "Per linear layer (hidden layers, then the output): mean |w| of its weights, "
+	  "biases left out." },
+	{ "dist_init", RCOL_DOUBLE, TR(dist_init), "%.6f", RCOL_DIAG,
+	  "||theta - theta_0||_2 over every parameter: distance from the run's initial "
+	  "network." },
+	{ "grad_norm", RCOL_DOUBLE, TR(grad_norm), "%.6g", RCOL_DIAG,
+	  "||grad L||_2, L the mean cross-entropy over the probe set." },
+	{ "sharpness", RCOL_DOUBLE, TR(sharpness), "%.6g", RCOL_DIAG,
+	  "SAM sharpness L(w + rho g/||g||) - L(w) on the probe set, rho = sharpness_rho "
+	  "(a SAM method: its own rho)." },
+	{ "lambda_max", RCOL_DOUBLE, TR(lambda_max), "%.6g", RCOL_DIAG,
+	  "Top Hessian eigenvalue of L (every hessian_every tasks): power iteration on "
+	  "central-difference Hessian-vector products, h = sqrt(float eps)(1 + ||w||), to a "
+	  "relative change and residual of 1e-3 or hessian_iters iterations." },
+	{ "hessian_trace", RCOL_DOUBLE, TR(hessian_trace), "%.6g", RCOL_DIAG,
+	  "With 'trace' in diagnostics, on the Hessian's tasks: Hutchinson's estimate of "
+	  "tr(H), the mean of z^T H z over 10 Rademacher vectors z." },
+	{ "probe_loss", RCOL_DOUBLE, TR(probe_loss), "%.6f", RCOL_DIAG,
+	  "L: mean cross-entropy on the probe set after the task." },
+	{ "probe_acc", RCOL_DOUBLE, TR(probe_acc), "%.6f", RCOL_DIAG,
+	  "Accuracy on the probe set after the task." },
     {"seconds", RCOL_DOUBLE, TR(seconds), "%.3f", RCOL_TIMING,
-     "Wall time of training and evaluating the task."},
+     "Wall time of training, evaluating and probing the task."},
     {"samples_per_s", RCOL_DOUBLE, TR(samples_per_s), "%.0f", RCOL_TIMING,
      "Training examples (times epochs) per second of training, one core."},
 };
@@ -80,6 +119,66 @@ static void method_key_format(const char *name, const struct method *m, char *bu
 		snprintf(buf, len, "%d", *(const int *)f);
 }
 
+int result_column_width(const struct result_column *col, const struct preset *p)
+{
+	return col->kind == RCOL_HIDDEN ? p->nhidden
+	       : col->kind == RCOL_LINEAR ? p->nhidden + 1
+					  : 1;
+}
+
+void result_column_name(const struct result_column *col, int i, char *buf, size_t len)
+{
+	if (col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR)
+		snprintf(buf, len, "%s_l%d", col->name, i + 1);
+	else
+		snprintf(buf, len, "%s", col->name);
+}
+
+const struct result_column *result_column_lookup(const char *name, const struct preset *p,
+						 int *index)
+{
+	char want[64];
+
+	for (size_t k = 0; k < result_columns_len; k++)
+		for (int i = 0; i < result_column_width(&result_columns[k], p); i++) {
+			result_column_name(&result_columns[k], i, want, sizeof(want));
+			if (strcmp(want, name) == 0) {
+				*index = i;
+				return &result_columns[k];
+			}
+		}
+	return NULL;
+}
+
+void result_column_format_at(const struct result_column *col, const struct preset *p, int m,
+			     int run, const struct task_result *c, int i, char *buf,
+			     size_t len)
+{
+	const double *v;
+
+	if (col->kind != RCOL_HIDDEN && col->kind != RCOL_LINEAR) {
+		result_column_format(col, p, m, run, c, buf, len);
+		return;
+	}
+	v = (const double *)((const char *)c + col->offset) + i;
+	buf[0] = '\0';
+	if (isfinite(*v))
+		snprintf(buf, len, col->fmt, *v);
+}
+
+int result_column_parse_at(const struct result_column *col, int i, const char *text,
+			   struct task_result *c, const char **why)
+{
+	struct result_column one = *col;
+
+	if (col->kind != RCOL_HIDDEN && col->kind != RCOL_LINEAR)
+		return result_column_parse(col, text, c, NULL, why);
+	/* A per-layer field parses like a double at its own offset. */
+	one.kind = RCOL_DOUBLE;
+	one.offset = col->offset + (size_t)i * sizeof(double);
+	return result_column_parse(&one, text, c, NULL, why);
+}
+
 void result_column_format(const struct result_column *col, const struct preset *p, int m,
                           int run, const struct task_result *c, char *buf, size_t len)
 {
@@ -115,6 +214,10 @@ void result_column_format(const struct result_column *col, const struct preset *
 	case RCOL_DOUBLE:
 		if (isfinite(*(const double *)f))
 			snprintf(buf, len, col->fmt, *(const double *)f);
+		break;
+	case RCOL_HIDDEN:
+	case RCOL_LINEAR:
+		result_column_format_at(col, p, m, run, c, 0, buf, len);
 		break;
 	}
 }
@@ -209,10 +312,14 @@ void result_columns_print(FILE *fp, int roff)
 	for (size_t i = 0; i < result_columns_len; i++) {
 		const struct result_column *col = &result_columns[i];
 
+		int layered = col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s", col->name, layered ? "_l1, _l2, ..." : "");
 		if (roff)
-			fprintf(fp, ".TP\n.B %s\n%s%s\n", col->name, col->help,
+			fprintf(fp, ".TP\n.B %s\n%s%s\n", name, col->help,
 			        col->flags & RCOL_TIMING ? " (timing)" : "");
 		else
-			help_wrapped(fp, col->name, col->help, col->flags & RCOL_TIMING);
+			help_wrapped(fp, name, col->help, col->flags & RCOL_TIMING);
 	}
 }

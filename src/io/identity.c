@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "config.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/identity.h"
 #include "plasticity/util.h"
 

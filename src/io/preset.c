@@ -30,14 +30,16 @@
 #include <yaml.h>
 
 #include "plasticity/idx.h"
-#include "plasticity/preset.h"
+#include "plasticity/optim.h"
+#include "plasticity/probe.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/train.h"
 #include "plasticity/util.h"
 
 /* Bigger preset files are surely a mistake, and reading them whole is simpler. */
 #define PRESET_FILE_MAX (1 << 20)
 /* Digit pairs (a, b) with a < b: the class setting has this many tasks at most. */
-#define CLASS_PAIRS 45
+
 /* Parameters and per-batch activations are float buffers indexed with int. */
 #define FLOATS_MAX (UINT64_C(1) << 31)
 
@@ -101,12 +103,35 @@ const struct schema_entry preset_schema[] = {
          "Base seed: permutations, initialization and batch order follow from it."),
     PKEY("methods", SCHEMA_METHODS, 0, 0, NULL, NULL, methods,
          "The optimizers to compare, 1 to 32 mappings of the method keys."),
+    PKEY("diagnostics", SCHEMA_STRING, 0, 0, NULL, "default", diagnostics,
+         "Metrics measured after each task on the probe set, comma-separated: dead, "
+         "dormant, rank, weights, grad, sharpness, loss, hessian, trace; 'default' "
+         "(all but hessian and trace), 'all' or 'none'. Formulas: see the result "
+         "columns."),
+    PKEY("probe_examples", SCHEMA_INT, 1, 60000, NULL, "1000", probe_examples,
+         "The probe set: a task's first N training examples in dataset order, "
+         "after its permutation."),
+    PKEY("dormant_tau", SCHEMA_FLOAT, 0, 1, NULL, "0.1", dormant_tau,
+         "A unit is dormant when its score s_i <= tau (ReDo, Sokar et al. 2023)."),
+    PKEY("sharpness_rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", sharpness_rho,
+         "Radius of the sharpness L(w + rho g/|g|) - L(w); a SAM method uses its own "
+         "rho."),
+    PKEY("hessian_every", SCHEMA_INT, 0, 100000, NULL, "0", hessian_every,
+         "Measure lambda_max (and trace, if listed) every N tasks; 0 = never."),
+    PKEY("save_weights", SCHEMA_ENUM, 0, 0, "none|last|every", "none", save_weights,
+         "Write the network after every task, or after a run's last, to weights/ in the "
+         "run directory as safetensors (fc1.weight, fc1.bias, ...: nn.Linear's layout, "
+         "F32; domain tasks also the pixel permutation, I32)."),
+    PKEY("hessian_iters", SCHEMA_INT, 1, 10000, NULL, "20", hessian_iters,
+         "Power iterations for lambda_max at most (stops earlier at a relative change "
+         "of 1e-3)."),
 };
 const size_t preset_schema_len = sizeof(preset_schema) / sizeof(preset_schema[0]);
 
 const struct schema_entry method_schema[] = {
-    MKEY("optimizer", SCHEMA_ENUM, 0, 0, "sgd|sam|gnp", NULL, optimizer,
-         "sgd, sam (sharpness-aware minimization) or gnp (gradient norm penalty)."),
+    MKEY("optimizer", SCHEMA_ENUM, 0, 0, optim_choices, NULL, optimizer,
+         "One of the optimizers (optim.c's table): sgd, sam (sharpness-aware "
+         "minimization) or gnp (gradient norm penalty)."),
     MKEY("lr", SCHEMA_FLOAT, 0, 10, NULL, "0.01", lr, "Learning rate."),
     MKEY("rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", rho,
          "Radius of the SAM neighbourhood."),
@@ -126,30 +151,37 @@ const size_t method_schema_len = sizeof(method_schema) / sizeof(method_schema[0]
 #define OPEN_MIN 1u /* the range excludes its minimum */
 #define OPEN_MAX 2u /* ... or its maximum */
 #define FOR(o)   (1u << (o))
-#define FOR_ALL  (FOR(OPTIM_SGD) | FOR(OPTIM_SAM) | FOR(OPTIM_GNP))
+#define FOR_ALL  ((1u << optim_count) - 1u)
 
-/* Keys not listed here have a closed range and belong to every optimizer. */
+/* Keys not listed here have a closed range. Which optimizers take a method
+ * key is not a rule here: it follows from the optimizer table (optim.h). */
 static const struct key_rule {
 	const char *key;
 	unsigned open;
-	unsigned optimizers;    /* method keys: the optimizers that take it */
 	const char *no_default; /* --help text for a key without a default */
 } key_rules[] = {
-    {"name", 0, FOR_ALL, "the file name without .yaml"},
-    {"data_dir", 0, FOR_ALL, "unset"},
-    {"methods", 0, FOR_ALL, "required"},
-    {"optimizer", 0, FOR_ALL, "required"},
-    {"lr", OPEN_MIN, FOR_ALL, NULL},
-    {"rho", 0, FOR(OPTIM_SAM), NULL},
-    {"adaptive", 0, FOR(OPTIM_SAM), NULL},
-    {"lambda", 0, FOR(OPTIM_GNP), NULL},
-    {"r", OPEN_MIN, FOR(OPTIM_GNP), NULL},
-    {"momentum", OPEN_MAX, FOR_ALL, NULL},
+    {"name", 0, "the file name without .yaml"},
+    {"data_dir", 0, "unset"},
+    {"methods", 0, "required"},
+    {"optimizer", 0, "required"},
+    {"lr", OPEN_MIN, NULL},
+    {"r", OPEN_MIN, NULL},
+    {"momentum", OPEN_MAX, NULL},
 };
+
+/* The optimizers that take method key e, as a FOR() mask. */
+static unsigned optimizers_of(const struct schema_entry *e)
+{
+	unsigned mask = 0;
+
+	for (int o = 0; o < optim_count; o++)
+		mask |= optim_takes((enum optimizer)o, e->key) ? FOR(o) : 0;
+	return mask;
+}
 
 static const struct key_rule *rule_of(const struct schema_entry *e)
 {
-	static const struct key_rule plain = {NULL, 0, FOR_ALL, NULL};
+	static const struct key_rule plain = {NULL, 0, NULL};
 
 	for (size_t i = 0; i < sizeof(key_rules) / sizeof(key_rules[0]); i++)
 		if (strcmp(key_rules[i].key, e->key) == 0)
@@ -159,7 +191,7 @@ static const struct key_rule *rule_of(const struct schema_entry *e)
 
 static int takes(const struct schema_entry *e, enum optimizer o)
 {
-	return (rule_of(e)->optimizers & FOR(o)) != 0;
+	return optim_takes(o, e->key);
 }
 
 int method_takes(const struct method *m, const struct schema_entry *e)
@@ -275,7 +307,7 @@ static const char *optimizers_text(unsigned mask, char *buf, size_t len)
 {
 	char choices[64] = "";
 
-	for (int o = OPTIM_SGD; o <= OPTIM_GNP; o++)
+	for (int o = 0; o < optim_count; o++)
 		if (mask & FOR(o)) {
 			if (choices[0] != '\0')
 				strcat(choices, "|");
@@ -661,7 +693,7 @@ static int method_key_set(struct ctx *c, struct method *m, int i, yaml_node_t *k
 	if (!takes(e, m->optimizer))
 		return fail_at(c, k->start_mark,
 		               "methods[%d]: %s applies only to optimizer %s", i, e->key,
-		               optimizers_text(rule_of(e)->optimizers, who, sizeof(who)));
+		               optimizers_text(optimizers_of(e), who, sizeof(who)));
 	snprintf(label, sizeof(label), "methods[%d].%s", i, e->key);
 	return value_set(c, e, m, v, label);
 }
@@ -1040,9 +1072,21 @@ static char *check_fields(const struct preset *p, struct blame *b)
 	b->key = "methods";
 	if ((msg = check_methods(p, b)) != NULL)
 		return msg;
-	if (p->setting == SETTING_CLASS && p->tasks > CLASS_PAIRS) {
+	{
+		unsigned mask;
+		char bad[48];
+
+		if (probe_metrics_parse(p->diagnostics, &mask, bad, sizeof(bad)) != 0) {
+			*b = (struct blame){.key = "diagnostics", .method = -1};
+			return xasprintf("diagnostics: unknown metric '%s' (dead, dormant, rank, "
+			                 "weights, grad, sharpness, loss, hessian, trace, default, "
+			                 "all or none)",
+			                 bad);
+		}
+	}
+	if (p->setting == SETTING_CLASS && p->tasks > PRESET_CLASS_PAIRS) {
 		*b = (struct blame){.key = "tasks", .alt = "setting", .method = -1};
-		return xasprintf("tasks must be <= %d for setting class", CLASS_PAIRS);
+		return xasprintf("tasks must be <= %d for setting class", PRESET_CLASS_PAIRS);
 	}
 	return check_size(p, b);
 }
@@ -1312,7 +1356,7 @@ static void method_change(struct method *m, enum optimizer o)
 		const struct schema_entry *e = &method_schema[i];
 
 		if (e->offset != offsetof(struct method, optimizer) &&
-		    rule_of(e)->optimizers == FOR_ALL)
+		    optimizers_of(e) == FOR_ALL)
 			memcpy((char *)m + e->offset, (char *)&old + e->offset, e->size);
 	}
 }
@@ -1338,7 +1382,7 @@ static char *method_override(struct preset *p, int index, const char *key,
 			method_change(m, t.optimizer);
 			continue;
 		}
-		optimizers_text(rule_of(e)->optimizers, who, sizeof(who));
+		optimizers_text(optimizers_of(e), who, sizeof(who));
 		if (!takes(e, m->optimizer))
 			return index < 0
 			           ? xasprintf(
@@ -1599,16 +1643,15 @@ __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t len,
 
 void method_label(const struct method *m, char *buf, size_t len)
 {
+	const struct optim_desc *d = optim_desc(m->optimizer);
+	char own[96] = "";
 	size_t at = 0;
 
 	if (len > 0)
 		buf[0] = '\0';
-	append(buf, len, &at, "%s lr=%g", optimizer_name(m->optimizer), m->lr);
-	if (m->optimizer == OPTIM_SAM)
-		append(buf, len, &at, " rho=%g%s", m->rho,
-		       m->adaptive ? " adaptive" : "");
-	if (m->optimizer == OPTIM_GNP)
-		append(buf, len, &at, " lambda=%g r=%g", m->lambda, m->r);
+	if (d != NULL && d->label != NULL)
+		d->label(m, own, sizeof(own));
+	append(buf, len, &at, "%s lr=%g%s", optimizer_name(m->optimizer), m->lr, own);
 	if (m->momentum != 0)
 		append(buf, len, &at, " mom=%g", m->momentum);
 	if (m->weight_decay != 0)
@@ -1618,9 +1661,9 @@ void method_label(const struct method *m, char *buf, size_t len)
 /* Kept beside the schema's choices; the tests check that they agree. */
 const char *optimizer_name(enum optimizer o)
 {
-	static const char *const names[] = {"sgd", "sam", "gnp"};
+	const struct optim_desc *d = optim_desc(o);
 
-	return o >= OPTIM_SGD && o <= OPTIM_GNP ? names[o] : "?";
+	return d != NULL ? d->name : "?";
 }
 
 const char *setting_name(enum setting s)
@@ -1688,9 +1731,9 @@ static void describe(const struct schema_entry *e, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s; default: %s", what,
 		         e->def ? e->def : r->no_default);
-	if (r->optimizers != FOR_ALL)
+	if (optimizers_of(e) != FOR_ALL)
 		snprintf(buf + strlen(buf), len - strlen(buf), "; %s only",
-		         optimizers_text(r->optimizers, who, sizeof(who)));
+		         optimizers_text(optimizers_of(e), who, sizeof(who)));
 }
 
 /* Words of s, wrapped to fit width columns after an indent of ind. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/preset_io.h"
 #include "plasticity/columns.h"
 #include "plasticity/results.h"
 #include "plasticity/util.h"
@@ -195,14 +196,31 @@ static void csv_num(FILE *fp, double v, const char *fmt)
 		fprintf(fp, fmt, v);
 }
 
-/* The columns with any of flags set (all when flags is 0), comma-separated. */
-static void csv_header(FILE *fp, unsigned flags)
+/* The fields of the columns with any of flags set (all when flags is 0),
+ * per-layer columns one field per layer, comma-separated. */
+static void csv_header(FILE *fp, const struct preset *p, unsigned flags)
+{
+	char name[64];
+	int n = 0;
+
+	for (size_t k = 0; k < result_columns_len; k++) {
+		if (flags != 0 && !(result_columns[k].flags & flags))
+			continue;
+		for (int i = 0; i < result_column_width(&result_columns[k], p); i++) {
+			result_column_name(&result_columns[k], i, name, sizeof(name));
+			fprintf(fp, "%s%s", n++ ? "," : "", name);
+		}
+	}
+}
+
+/* Fields in a results.csv row for preset p. */
+static int csv_width(const struct preset *p)
 {
 	int n = 0;
 
-	for (size_t i = 0; i < result_columns_len; i++)
-		if (flags == 0 || (result_columns[i].flags & flags))
-			fprintf(fp, "%s%s", n++ ? "," : "", result_columns[i].name);
+	for (size_t k = 0; k < result_columns_len; k++)
+		n += result_column_width(&result_columns[k], p);
+	return n;
 }
 
 /* One row's fields of the columns with any of flags set (all when 0). */
@@ -212,11 +230,14 @@ static void csv_fields(FILE *fp, const struct results *res, int m, int run,
 	char buf[256];
 	int n = 0;
 
-	for (size_t i = 0; i < result_columns_len; i++) {
-		if (flags != 0 && !(result_columns[i].flags & flags))
+	for (size_t k = 0; k < result_columns_len; k++) {
+		if (flags != 0 && !(result_columns[k].flags & flags))
 			continue;
-		result_column_format(&result_columns[i], res->p, m, run, c, buf, sizeof(buf));
-		fprintf(fp, "%s%s", n++ ? "," : "", buf);
+		for (int i = 0; i < result_column_width(&result_columns[k], res->p); i++) {
+			result_column_format_at(&result_columns[k], res->p, m, run, c, i, buf,
+						sizeof(buf));
+			fprintf(fp, "%s%s", n++ ? "," : "", buf);
+		}
 	}
 }
 
@@ -227,7 +248,7 @@ enum pl_status results_write_csv(const struct results *res, const char *path, ch
 
 	if (st != PL_OK)
 		return st;
-	csv_header(af.fp, 0);
+	csv_header(af.fp, res->p, 0);
 	fputc('\n', af.fp);
 	for (int m = 0; m < res->nmethods; m++)
 		for (int r = 0; r < res->runs; r++)
@@ -327,34 +348,46 @@ static void csv_close(struct csv *in)
 	free(in->f);
 }
 
-/* Map each header field to its column; every column must be there, once. */
-static enum pl_status read_header(struct csv *in, const struct result_column **map,
+/* A header field: its column and, for per-layer columns, the layer. */
+struct field {
+	const struct result_column *col;
+	int layer;
+};
+
+/* Map each header field to its column; every field of every column must be
+ * there, once (per-layer columns: one per layer of the preset). */
+static enum pl_status read_header(struct csv *in, const struct preset *p, struct field *map,
 				  char **cause)
 {
+	int width = csv_width(p);
+
 	if (!csv_next(in))
 		return pl_fail(cause, PL_ERR_DATA, "%s: empty file (no header)", in->path);
-	if (in->nf > (int)result_columns_len)
-		return pl_fail(cause, PL_ERR_DATA, "%s:1: %d columns, expected %zu", in->path,
-			       in->nf, result_columns_len);
+	if (in->nf > width)
+		return pl_fail(cause, PL_ERR_DATA, "%s:1: %d columns, expected %d", in->path,
+			       in->nf, width);
 	for (int i = 0; i < in->nf; i++) {
-		map[i] = result_column_find(in->f[i]);
-		if (map[i] == NULL)
+		map[i].col = result_column_lookup(in->f[i], p, &map[i].layer);
+		if (map[i].col == NULL)
 			return pl_fail(cause, PL_ERR_DATA, "%s:1: unknown column '%s'", in->path,
 				       in->f[i]);
 		for (int j = 0; j < i; j++)
-			if (map[j] == map[i])
+			if (map[j].col == map[i].col && map[j].layer == map[i].layer)
 				return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' twice",
 					       in->path, in->f[i]);
 	}
-	for (size_t k = 0; k < result_columns_len; k++) {
-		int seen = 0;
+	for (size_t k = 0; k < result_columns_len; k++)
+		for (int l = 0; l < result_column_width(&result_columns[k], p); l++) {
+			int seen = 0;
+			char name[64];
 
-		for (int i = 0; i < in->nf; i++)
-			seen |= map[i] == &result_columns[k];
-		if (!seen)
-			return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' is missing",
-				       in->path, result_columns[k].name);
-	}
+			for (int i = 0; i < in->nf; i++)
+				seen |= map[i].col == &result_columns[k] && map[i].layer == l;
+			result_column_name(&result_columns[k], l, name, sizeof(name));
+			if (!seen)
+				return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' is missing",
+					       in->path, name);
+		}
 	return PL_OK;
 }
 
@@ -366,25 +399,29 @@ static enum pl_status bad_field(const struct csv *in, int i, const char *name,
 }
 
 /* Parse the current row into c; key[0..2] get method, run and task (from 0). */
-static enum pl_status read_fields(const struct csv *in, const struct result_column **map,
+static enum pl_status read_fields(const struct csv *in, const struct field *map,
 				  struct task_result *c, int key[3], char **cause)
 {
 	const char *why;
 
 	for (int i = 0; i < in->nf; i++) {
-		int *k = map[i]->kind == RCOL_METHOD_INDEX ? &key[0]
-			 : map[i]->kind == RCOL_RUN       ? &key[1]
-							  : &key[2];
+		const struct result_column *col = map[i].col;
+		int *k = col->kind == RCOL_METHOD_INDEX ? &key[0]
+			 : col->kind == RCOL_RUN       ? &key[1]
+						       : &key[2];
+		int bad = col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR
+				  ? result_column_parse_at(col, map[i].layer, in->f[i], c, &why)
+				  : result_column_parse(col, in->f[i], c, k, &why);
 
-		if (result_column_parse(map[i], in->f[i], c, k, &why) != 0)
-			return bad_field(in, i, map[i]->name, why, cause);
+		if (bad != 0)
+			return bad_field(in, i, col->name, why, cause);
 	}
 	return PL_OK;
 }
 
 /* The key's range, then every field that is derived from the preset
  * (label, method keys, seed) must be what the writer would write. */
-static enum pl_status check_row(const struct csv *in, const struct result_column **map,
+static enum pl_status check_row(const struct csv *in, const struct field *map,
 				const struct results *res, const struct task_result *c,
 				const int key[3], char **cause)
 {
@@ -398,16 +435,16 @@ static enum pl_status check_row(const struct csv *in, const struct result_column
 				       "%s:%d: %s %d is out of range (preset.yaml has %d)", in->path,
 				       in->lineno, what[k], key[k] + (k > 0), max[k]);
 	for (int i = 0; i < in->nf; i++) {
-		enum rcol_kind kind = map[i]->kind;
+		enum rcol_kind kind = map[i].col->kind;
 
 		if (kind != RCOL_LABEL && kind != RCOL_METHOD_KEY && kind != RCOL_SEED)
 			continue;
-		result_column_format(map[i], res->p, key[0], key[1], c, want, sizeof(want));
+		result_column_format(map[i].col, res->p, key[0], key[1], c, want, sizeof(want));
 		if (strcmp(want, in->f[i]) != 0)
 			return pl_fail(cause, PL_ERR_DATA,
 				       "%s:%d: field %d (%s): '%s' does not match preset.yaml "
 				       "(method %d, run %d: '%s')",
-				       in->path, in->lineno, i + 1, map[i]->name, in->f[i], key[0],
+				       in->path, in->lineno, i + 1, map[i].col->name, in->f[i], key[0],
 				       key[1] + 1, want);
 	}
 	if (results_get(res, key[0], key[1], key[2]) != NULL)
@@ -420,20 +457,20 @@ enum pl_status results_read_csv(struct results *res, const char *path, char **ca
 {
 	struct csv in;
 	enum pl_status st = csv_open(&in, path, cause);
-	const struct result_column **map = NULL;
+	struct field *map = NULL;
 	struct task_result *c = xcalloc(1, res->cell_size);
+	int width = csv_width(res->p);
 
 	if (st == PL_OK) {
-		map = xcalloc(result_columns_len + 1, sizeof(*map));
-		in.maxf = 0;
-		st = read_header(&in, map, cause);
+		map = xcalloc((size_t)width + 1, sizeof(*map));
+		st = read_header(&in, res->p, map, cause);
 	}
 	while (st == PL_OK && csv_next(&in)) {
 		int key[3] = { -1, -1, -1 };
 
-		if (in.nf != (int)result_columns_len) {
-			st = pl_fail(cause, PL_ERR_DATA, "%s:%d: %d fields, the header has %zu", path,
-				     in.lineno, in.nf, result_columns_len);
+		if (in.nf != width) {
+			st = pl_fail(cause, PL_ERR_DATA, "%s:%d: %d fields, the header has %d", path,
+				     in.lineno, in.nf, width);
 			break;
 		}
 		memset(c, 0, res->cell_size);
@@ -540,6 +577,54 @@ enum pl_status results_read_matrix(struct results *res, const char *path, char *
 	return st;
 }
 
+/* ",dead_l1_first,dead_l1_last,...": the diagnostics' first/last-10% means. */
+static void diag_header(FILE *fp, const struct preset *p)
+{
+	char name[64];
+
+	for (size_t k = 0; k < result_columns_len; k++)
+		for (int i = 0; (result_columns[k].flags & RCOL_DIAG) &&
+				i < result_column_width(&result_columns[k], p);
+		     i++) {
+			result_column_name(&result_columns[k], i, name, sizeof(name));
+			fprintf(fp, ",%s_first,%s_last", name, name);
+		}
+}
+
+/* Mean of field i of column col over tasks [from, to) of every run, over
+ * the values measured (NAN if none). */
+static double diag_mean(const struct results *res, int m, const struct result_column *col,
+			int i, int from, int to)
+{
+	double sum = 0.0;
+	int n = 0;
+
+	for (int r = 0; r < res->runs; r++)
+		for (int t = from; t < to; t++) {
+			const struct task_result *c = results_get(res, m, r, t);
+			double v = c ? ((const double *)((const char *)c + col->offset))[i] : NAN;
+
+			if (isfinite(v)) {
+				sum += v;
+				n++;
+			}
+		}
+	return n ? sum / n : NAN;
+}
+
+static void diag_fields(FILE *fp, const struct results *res, int m)
+{
+	int T = res->tasks, w = results_window(T);
+
+	for (size_t k = 0; k < result_columns_len; k++)
+		for (int i = 0; (result_columns[k].flags & RCOL_DIAG) &&
+				i < result_column_width(&result_columns[k], res->p);
+		     i++) {
+			csv_num(fp, diag_mean(res, m, &result_columns[k], i, 0, w), "%.6g");
+			csv_num(fp, diag_mean(res, m, &result_columns[k], i, T - w, T), "%.6g");
+		}
+}
+
 enum pl_status results_write_summary(const struct results *res, const char *path,
 				     char **cause)
 {
@@ -548,10 +633,12 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 
 	if (st != PL_OK)
 		return st;
-	csv_header(af.fp, RCOL_METHOD);
+	csv_header(af.fp, res->p, RCOL_METHOD);
 	fputs(",runs_done,tasks_done,first_mean,first_se,last_mean,last_se,plasticity_loss,"
-	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged\n",
+	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged",
 	      af.fp);
+	diag_header(af.fp, res->p);
+	fputc('\n', af.fp);
 	for (int m = 0; m < res->nmethods; m++) {
 		struct method_summary s;
 
@@ -567,7 +654,9 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 		csv_num(af.fp, s.mean, "%.6f");
 		csv_num(af.fp, s.mean_se, "%.6f");
 		csv_num(af.fp, s.samples_per_s, "%.0f");
-		fprintf(af.fp, ",%d\n", s.diverged);
+		fprintf(af.fp, ",%d", s.diverged);
+		diag_fields(af.fp, res, m);
+		fputc('\n', af.fp);
 	}
 	return atomic_commit(&af, cause);
 }

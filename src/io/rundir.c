@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/blas.h"
 #include "plasticity/rundir.h"
 #include "plasticity/util.h"

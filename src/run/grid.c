@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plasticity/preset_io.h"
 #include "plasticity/blas.h"
 #include "plasticity/grid.h"
+#include "plasticity/safetensors.h"
 #include "plasticity/util.h"
 
 struct event_node {
@@ -37,6 +39,7 @@ struct grid {
 	char *ckpt_dir;
 	unsigned char *skip;
 	int retrain_broken; /* a checkpoint that cannot be restored: train again */
+	char *weights_dir;  /* save_weights: where the safetensors files go */
 };
 
 struct worker {
@@ -145,11 +148,36 @@ static int resume_run(struct grid *g, struct run *r, const char *path, int metho
 	return run_tasks_done(r) > 0 && run_result(r, run_tasks_done(r) - 1)->diverged;
 }
 
+/* save_weights: the network after this task, when the preset asks for it. */
+static enum pl_status save_weights(struct grid *g, struct run *r, int method, int run,
+				   char **cause)
+{
+	const struct preset *p = g->p;
+	int t = run_tasks_done(r);
+	char label[128], rs[16], ts[16], seed[32], *path;
+	const char *meta[8] = { "method", label, "run", rs, "task", ts, "seed", seed };
+	enum pl_status st;
+
+	if (g->weights_dir == NULL || p->save_weights == SAVE_WEIGHTS_NONE ||
+	    (p->save_weights == SAVE_WEIGHTS_LAST && t < run_tasks_total(r)))
+		return PL_OK;
+	if ((st = mkdir_p(g->weights_dir, cause)) != PL_OK)
+		return st;
+	method_label(&p->methods[method], label, sizeof(label));
+	snprintf(rs, sizeof(rs), "%d", run + 1);
+	snprintf(ts, sizeof(ts), "%d", t);
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)run_seed(r));
+	path = xasprintf("%s/m%d-r%d-t%d.safetensors", g->weights_dir, method, run + 1, t);
+	st = safetensors_write(path, run_mlp(r), run_last_perm(r), meta, 4, cause);
+	free(path);
+	return st;
+}
+
 /* Train one (method, run) to the end, posting an event per task. */
 static void worker_run(struct worker *w, int method, int run_index)
 {
 	struct grid *g = w->g;
-	struct run_hooks hooks = { &g->stop, on_batch, w };
+	struct run_ctl hooks = { &g->stop, on_batch, w };
 	struct grid_event ev = { .method = method, .run = run_index };
 	struct run *r = NULL;
 	char *cause = NULL, *ckpt = NULL;
@@ -173,6 +201,11 @@ static void worker_run(struct worker *w, int method, int run_index)
 		if (run_next_task(r, res, &hooks) != PL_OK) {
 			free(res);
 			break;
+		}
+		if ((st = save_weights(g, r, method, run_index, &cause)) != PL_OK) {
+			free(res);
+			post_error(g, method, run_index, st, cause);
+			goto out;
 		}
 		/* Checkpoint before posting: a row in results.csv always has one. */
 		if (ckpt != NULL && (st = run_save(r, ckpt, &cause)) != PL_OK) {
@@ -261,6 +294,12 @@ void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *
 	g->ckpt_dir = dir ? xstrdup(dir) : NULL;
 	free(g->skip);
 	g->skip = skip ? memcpy(xmalloc(n), skip, n) : NULL;
+}
+
+void grid_set_weights_dir(struct grid *g, const char *dir)
+{
+	free(g->weights_dir);
+	g->weights_dir = dir ? xstrdup(dir) : NULL;
 }
 
 void grid_set_retrain_broken(struct grid *g, int on)
@@ -377,6 +416,7 @@ void grid_free(struct grid *g)
 	free(g->threads);
 	free(g->slots);
 	free(g->ckpt_dir);
+	free(g->weights_dir);
 	free(g->skip);
 	free(g);
 }

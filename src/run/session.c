@@ -199,6 +199,12 @@ enum pl_status session_start(struct session **out, const struct preset *p,
 	if (st == PL_OK) {
 		grid_set_checkpoints(s->grid, s->ckpt, skip);
 		grid_set_retrain_broken(s->grid, retrain_broken);
+		{
+			char *weights = xasprintf("%s/weights", dir);
+
+			grid_set_weights_dir(s->grid, weights);
+			free(weights);
+		}
 		/* results.csv exists from the start, so a run killed early can resume. */
 		st = flush_files(s, 0, cause) == PL_OK ? PL_OK : PL_ERR_IO;
 	}

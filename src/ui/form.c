@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/optim.h"
 #include "plasticity/util.h"
 #include "ui/ui.h"
 
@@ -39,6 +40,22 @@ static int add_field(struct form_field *out, int n, int max, const char *key, co
 	return n + 1;
 }
 
+/* One method key's row, labelled as the paper writes it where it has a symbol. */
+static int method_field(struct form_field *out, int n, int max, int m, const char *k,
+			int utf8)
+{
+	char key[48], label[32];
+
+	snprintf(key, sizeof(key), "methods.%d.%s", m, k);
+	if (strcmp(k, "rho") == 0)
+		snprintf(label, sizeof(label), utf8 ? "  ε (rho)" : "  eps (rho)");
+	else if (strcmp(k, "lambda") == 0)
+		snprintf(label, sizeof(label), utf8 ? "  λ" : "  lambda");
+	else
+		snprintf(label, sizeof(label), "  %s", k);
+	return add_field(out, n, max, key, label, m, find_entry(method_schema, method_schema_len, k));
+}
+
 int form_fields(const struct preset *p, struct form_field *out, int max, int utf8)
 {
 	int n = 0;
@@ -48,30 +65,16 @@ int form_fields(const struct preset *p, struct form_field *out, int max, int utf
 		n = add_field(out, n, max, top_keys[i], top_keys[i], -1,
 			      find_entry(preset_schema, preset_schema_len, top_keys[i]));
 	for (int m = 0; m < p->nmethods; m++) {
-		static const char *const sam_keys[] = { "lr", "rho" };
-		static const char *const gnp_keys[] = { "lr", "lambda", "r" };
-		const char *const *keys = p->methods[m].optimizer == OPTIM_SAM ? sam_keys
-					  : p->methods[m].optimizer == OPTIM_GNP ? gnp_keys
-										 : sam_keys;
-		int nk = p->methods[m].optimizer == OPTIM_SAM   ? 2
-			 : p->methods[m].optimizer == OPTIM_GNP ? 3
-								: 1;
+		const struct optim_desc *d = optim_desc(p->methods[m].optimizer);
 
 		snprintf(key, sizeof(key), "methods.%d.optimizer", m);
 		snprintf(label, sizeof(label), "method %d", m + 1);
 		n = add_field(out, n, max, key, label, m,
 			      find_entry(method_schema, method_schema_len, "optimizer"));
-		for (int k = 0; k < nk; k++) {
-			snprintf(key, sizeof(key), "methods.%d.%s", m, keys[k]);
-			if (strcmp(keys[k], "rho") == 0)
-				snprintf(label, sizeof(label), utf8 ? "  ε (rho)" : "  eps (rho)");
-			else if (strcmp(keys[k], "lambda") == 0)
-				snprintf(label, sizeof(label), utf8 ? "  λ" : "  lambda");
-			else
-				snprintf(label, sizeof(label), "  %s", keys[k]);
-			n = add_field(out, n, max, key, label, m,
-				      find_entry(method_schema, method_schema_len, keys[k]));
-		}
+		/* The learning rate, then the keys the optimizer's table entry names. */
+		n = method_field(out, n, max, m, "lr", utf8);
+		for (const char *const *k = d ? d->keys : NULL; k != NULL && *k != NULL; k++)
+			n = method_field(out, n, max, m, *k, utf8);
 	}
 	return n;
 }

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "plasticity/preset.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/status.h"
 
 struct ui_opts {

@@ -14,7 +14,7 @@
 #include <curses.h>
 
 #include "plasticity/idx.h"
-#include "plasticity/preset.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/results.h"
 #include "plasticity/session.h"
 #include "plasticity/spark.h"

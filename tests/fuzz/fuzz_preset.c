@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plasticity/preset.h"
+#include "plasticity/preset_io.h"
 #include "plasticity/util.h"
 
 #define ORIGIN "fuzz.yaml"

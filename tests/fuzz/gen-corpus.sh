@@ -86,3 +86,13 @@ printf "$m"'\000batch_size=\377\nhidden=1,\377\n' >"$p/regress-override-not-utf8
 printf "$m"'\000data_dir=\366\221\236\232\n' >"$p/regress-override-past-10ffff"
 
 cp themes/*.theme "$c/theme/"
+
+# resume/: one valid run directory of fuzz_resume.c's tiny grid, killed after
+# the first task of run 2 (its checkpoint included); written by the target
+# itself, so `make fuzz` must have built it.
+mkdir -p "$c/resume"
+if [ -x tests/fuzz/fuzz_resume ]; then
+	FUZZ_RESUME_SEED="$c/resume/valid-killed" tests/fuzz/fuzz_resume
+else
+	echo "gen-corpus.sh: build tests/fuzz/fuzz_resume (make fuzz) for resume/" >&2
+fi
