@@ -368,6 +368,9 @@ YAML
 kill_after() { # N-TASKS DIR PRESET [KEY=VALUE]
 	local dir=$2 preset=$3
 	shift 3
+	# The log exists before the loop reads it: the background job opens it
+	# only after the fork, and an empty grep -c would end the loop at once.
+	: >"$dir.err"
 	"$PLASTICITY" run "$preset" "$@" --out "$dir" --jobs 1 >/dev/null 2>"$dir.err" &
 	local pid=$!
 	while [ "$(grep -c ' acc ' "$dir.err" 2>/dev/null)" -lt 5 ] && kill -0 "$pid" 2>/dev/null; do
