@@ -556,9 +556,15 @@ enum pl_status results_read_matrix(struct results *res, const char *path, char *
 	struct csv in;
 	enum pl_status st = csv_open(&in, path, cause);
 
-	/* Not written yet (no run had finished): no rows, checked below. */
-	if (st == PL_ERR_NOINPUT && errno == ENOENT)
+	/* Not written yet (no run had finished): no rows, checked below; the
+	 * "cannot open" note is not an error, so it does not stay in *cause. */
+	if (st == PL_ERR_NOINPUT && errno == ENOENT) {
 		st = PL_OK;
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
+	}
 	else if (st == PL_OK && !matrix_header(&in))
 		st = pl_fail(cause, PL_ERR_DATA, "%s:1: expected the header %s", path, header);
 	while (st == PL_OK && in.fp != NULL && csv_next(&in))
