@@ -70,7 +70,8 @@ static double gather_seconds(const struct preset *p, const struct dataset *ds)
 	t = task_stream_get(ts, 0);
 	n = t->ntrain;
 	t0 = pl_now();
-	for (uint32_t i = 0; i + (uint32_t)p->batch_size <= n; i += (uint32_t)p->batch_size)
+	for (uint32_t i = 0; i + (uint32_t)p->batch_size <= n;
+	     i += (uint32_t)p->batch_size)
 		task_gather(t, &ds->train, t->train + i, p->batch_size, x, y);
 	t0 = pl_now() - t0;
 	task_stream_free(ts);
@@ -100,8 +101,8 @@ static double grid_rate(const struct preset *p, const struct dataset *ds, int jo
 
 int main(int argc, char **argv)
 {
-	static const enum optimizer opts[] = { OPTIM_SGD, OPTIM_SAM, OPTIM_GNP };
-	struct dataset ds = { 0 };
+	static const enum optimizer opts[] = {OPTIM_SGD, OPTIM_SAM, OPTIM_GNP};
+	struct dataset ds = {0};
 	struct preset p;
 	int examples = 20000, scaling = 0, a = 1, sizes[MLP_MAX_LAYERS + 1], n = 0;
 	struct mlp *probe;
@@ -113,7 +114,8 @@ int main(int argc, char **argv)
 			scaling = 1;
 	}
 	if (argc - a < 2) {
-		fprintf(stderr, "usage: train_bench [--examples N] [--jobs-scaling] BATCH H1 ...\n");
+		fprintf(stderr, "usage: train_bench [--examples N] [--jobs-scaling] "
+		                "BATCH H1 ...\n");
 		return 64;
 	}
 	blas_init();
@@ -142,8 +144,9 @@ int main(int argc, char **argv)
 		gather = gather_seconds(&p, &ds);
 		printf("%s %.0f %.2f %.2f\n", optimizer_name(opts[k]), res->samples_per_s,
 		       res->samples_per_s * mlp_flops_per_example(probe) *
-			       (opts[k] == OPTIM_SGD ? 1 : 2) * 1e-9,
-		       100.0 * (res->seconds - res->train_seconds + gather) / res->seconds);
+		               (opts[k] == OPTIM_SGD ? 1 : 2) * 1e-9,
+		       100.0 * (res->seconds - res->train_seconds + gather) /
+		               res->seconds);
 		run_free(r);
 		free(res);
 	}

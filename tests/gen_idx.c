@@ -120,7 +120,7 @@ static void gen_split(struct buf *img, struct buf *lab, uint32_t n, uint32_t n_l
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *proto =
-		    protos + (size_t)lab->p[8 + i % n_labels] * IDX_PIXELS;
+		        protos + (size_t)lab->p[8 + i % n_labels] * IDX_PIXELS;
 		uint8_t *px = img->p + 16 + (size_t)i * IDX_PIXELS;
 
 		for (int k = 0; k < IDX_PIXELS; k++) {
@@ -138,8 +138,8 @@ static int gen_dataset(const char *dir, uint32_t n_train, uint32_t n_test, int g
                        uint64_t seed, int mismatch)
 {
 	static const char *const names[2][2] = {
-	    {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
-	    {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"},
+	        {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
+	        {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"},
 	};
 	uint8_t *protos = xmalloc(IDX_CLASSES * IDX_PIXELS);
 	char *cause = NULL;
@@ -175,13 +175,12 @@ out:
 
 static int usage(FILE *fp, int status)
 {
-	fprintf(
-	    fp,
-	    "usage: gen_idx DIR [--train N] [--test N] [--gzip] [--seed S]\n"
-	    "       gen_idx --mismatch DIR [--train N] [--test N] [--gzip] [--seed S]\n"
-	    "       gen_idx --corrupt KIND OUTFILE\n"
-	    "KIND: empty short-header truncated-body wrong-magic wrong-dims\n"
-	    "      zero-images label-range trailing-bytes bad-gzip\n");
+	fprintf(fp, "usage: gen_idx DIR [--train N] [--test N] [--gzip] [--seed S]\n"
+	            "       gen_idx --mismatch DIR [--train N] [--test N] [--gzip] "
+	            "[--seed S]\n"
+	            "       gen_idx --corrupt KIND OUTFILE\n"
+	            "KIND: empty short-header truncated-body wrong-magic wrong-dims\n"
+	            "      zero-images label-range trailing-bytes bad-gzip\n");
 	return status;
 }
 
@@ -189,7 +188,7 @@ static int usage(FILE *fp, int status)
 static int gen_corrupt(const char *kind, const char *path)
 {
 	static const uint8_t gz_garbage[] = {
-	    0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xde, 0xad};
+	        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xde, 0xad};
 	struct buf b = {NULL, 0};
 
 	if (strcmp(kind, "empty") == 0) {
@@ -225,14 +224,14 @@ int main(int argc, char **argv)
 {
 	static int gzip, mismatch;
 	static const struct option opts[] = {
-	    {"train", required_argument, NULL, 'r'},
-	    {"test", required_argument, NULL, 't'},
-	    {"gzip", no_argument, &gzip, 1},
-	    {"seed", required_argument, NULL, 's'},
-	    {"corrupt", required_argument, NULL, 'c'},
-	    {"mismatch", no_argument, &mismatch, 1},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	        {"train", required_argument, NULL, 'r'},
+	        {"test", required_argument, NULL, 't'},
+	        {"gzip", no_argument, &gzip, 1},
+	        {"seed", required_argument, NULL, 's'},
+	        {"corrupt", required_argument, NULL, 'c'},
+	        {"mismatch", no_argument, &mismatch, 1},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	unsigned long n_train = 600, n_test = 200;
 	unsigned long long seed = 1;
@@ -271,6 +270,6 @@ int main(int argc, char **argv)
 	}
 	return gen_dataset(argv[optind], (uint32_t)n_train, (uint32_t)n_test, gzip, seed,
 	                   mismatch)
-	           ? 73
-	           : 0;
+	               ? 73
+	               : 0;
 }

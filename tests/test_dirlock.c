@@ -26,9 +26,10 @@ static int child_refused(const char *dir, long want_pid)
 		enum pl_status st = dirlock_acquire(&l, dir, &cause);
 
 		_exit(st == PL_ERR_CANTCREAT && l == NULL && cause != NULL &&
-		              strstr(cause, needle) != NULL && strstr(cause, dir) != NULL
-		          ? 0
-		          : 1);
+		                      strstr(cause, needle) != NULL &&
+		                      strstr(cause, dir) != NULL
+		              ? 0
+		              : 1);
 	}
 	return waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0;
 }
@@ -81,7 +82,8 @@ int main(void)
 	/* Its own statement: ok()'s arguments are evaluated in any order, and
 	 * the message must not read the cause dirlock_acquire frees. */
 	st = dirlock_acquire(&a, "/nonexistent/pl-lock", &cause);
-	ok(st == PL_ERR_NOINPUT && strcmp(cause, "/nonexistent/pl-lock: no such directory") == 0,
+	ok(st == PL_ERR_NOINPUT &&
+	           strcmp(cause, "/nonexistent/pl-lock: no such directory") == 0,
 	   "a missing directory is named: %s", cause ? cause : "");
 	free(cause);
 	{

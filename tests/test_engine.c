@@ -36,7 +36,7 @@ static void make_split(struct idx_split *s, uint32_t n, uint64_t seed)
 		s->labels[i] = (uint8_t)(i % IDX_CLASSES);
 		for (int j = 0; j < IDX_PIXELS; j++)
 			s->pixels[(size_t)i * IDX_PIXELS + j] =
-				(uint8_t)(proto[s->labels[i]][j] + rng_below(&r, 56));
+			        (uint8_t)(proto[s->labels[i]][j] + rng_below(&r, 56));
 	}
 }
 
@@ -65,7 +65,7 @@ static void test_streams(const struct dataset *ds)
 	struct task_stream *a, *b;
 	const struct task *t;
 	uint16_t perm0[IDX_PIXELS];
-	int seen[IDX_PIXELS] = { 0 }, is_perm = 1, labels_ok = 1;
+	int seen[IDX_PIXELS] = {0}, is_perm = 1, labels_ok = 1;
 
 	ok(task_stream_new(&a, &p, ds, 1, NULL) == PL_OK, "domain stream builds");
 	t = task_stream_get(a, 0);
@@ -74,7 +74,8 @@ static void test_streams(const struct dataset *ds)
 		seen[t->perm[j]]++;
 	for (int j = 0; j < IDX_PIXELS; j++)
 		is_perm &= seen[j] == 1;
-	ok(is_perm && t->nclasses == 10 && t->ntrain == ds->train.n && t->ntest == ds->test.n,
+	ok(is_perm && t->nclasses == 10 && t->ntrain == ds->train.n &&
+	           t->ntest == ds->test.n,
 	   "domain task 1 permutes all 784 pixels, 10 classes, whole splits");
 	t = task_stream_get(a, 1);
 	ok(memcmp(perm0, t->perm, sizeof(perm0)) != 0, "task 2 has its own permutation");
@@ -84,7 +85,8 @@ static void test_streams(const struct dataset *ds)
 	task_stream_free(b);
 	task_stream_new(&b, &p, ds, 2, NULL);
 	t = task_stream_get(b, 0);
-	ok(memcmp(perm0, t->perm, sizeof(perm0)) != 0, "another seed, another permutation");
+	ok(memcmp(perm0, t->perm, sizeof(perm0)) != 0,
+	   "another seed, another permutation");
 	task_stream_free(b);
 	p.first_unpermuted = 1;
 	task_stream_new(&b, &p, ds, 1, NULL);
@@ -115,13 +117,14 @@ static void test_streams(const struct dataset *ds)
 
 		labels_ok &= (d == 1 || d == 2) && t->label_map[d] == (d == 2);
 	}
-	ok(t->digit_a == 1 && t->digit_b == 2 && labels_ok && t->ntrain == ds->train.n / 5,
+	ok(t->digit_a == 1 && t->digit_b == 2 && labels_ok &&
+	           t->ntrain == ds->train.n / 5,
 	   "class task 10 is digits 1-2: only those images, lower digit -> 0");
 	task_stream_free(a);
 	p.shuffle_pairs = 1;
 	task_stream_new(&a, &p, ds, 1, NULL);
 	{
-		int used[10][10] = { { 0 } }, all = 1;
+		int used[10][10] = {{0}}, all = 1;
 
 		for (int k = 0; k < 45; k++) {
 			t = task_stream_get(a, k);
@@ -142,7 +145,7 @@ static void gather_check(const struct dataset *ds)
 	const struct task *t;
 	float x[2 * IDX_PIXELS];
 	uint8_t y[2];
-	uint32_t idx[2] = { 3, 7 };
+	uint32_t idx[2] = {3, 7};
 	int good = 1;
 
 	task_stream_new(&ts, &p, ds, 1, NULL);
@@ -151,7 +154,9 @@ static void gather_check(const struct dataset *ds)
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < IDX_PIXELS; j++)
 			good &= fabsf(x[i * IDX_PIXELS + j] -
-				      ds->train.pixels[(size_t)idx[i] * IDX_PIXELS + t->perm[j]] / 255.0f) < 1e-6f;
+			              ds->train.pixels[(size_t)idx[i] * IDX_PIXELS +
+			                               t->perm[j]] /
+			                      255.0f) < 1e-6f;
 	ok(good && y[0] == ds->train.labels[3] && y[1] == ds->train.labels[7],
 	   "gather applies the permutation and scales pixels to [0,1]");
 	task_stream_free(ts);
@@ -159,7 +164,7 @@ static void gather_check(const struct dataset *ds)
 
 /* Train every (method, run) of p with `jobs` workers; returns the results. */
 static struct task_result **grid_results(const struct preset *p, const struct dataset *ds,
-					 int jobs)
+                                         int jobs)
 {
 	int n = p->nmethods * p->runs * p->tasks;
 	struct task_result **out = xcalloc((size_t)n, sizeof(*out));
@@ -172,7 +177,8 @@ static struct task_result **grid_results(const struct preset *p, const struct da
 	while (!done && grid_next_event(g, &ev)) {
 		{
 			if (ev.type == GRID_EV_TASK)
-				out[(ev.method * p->runs + ev.run) * p->tasks + ev.result->task] = ev.result;
+				out[(ev.method * p->runs + ev.run) * p->tasks +
+				    ev.result->task] = ev.result;
 			else
 				free(ev.result);
 			free(ev.message);
@@ -194,15 +200,16 @@ static void test_grid(const struct dataset *ds)
 		all &= a[i] != NULL && b[i] != NULL && c[i] != NULL;
 		if (a[i] && b[i] && c[i])
 			same &= a[i]->test_acc == b[i]->test_acc &&
-				a[i]->train_loss == b[i]->train_loss &&
-				b[i]->test_acc == c[i]->test_acc && b[i]->train_loss == c[i]->train_loss;
+			        a[i]->train_loss == b[i]->train_loss &&
+			        b[i]->test_acc == c[i]->test_acc &&
+			        b[i]->train_loss == c[i]->train_loss;
 	}
 	ok(all, "grid posts one result per method x run x task (%d)", n);
 	ok(same, "results are identical with 1 and 2 workers and across repeats");
 	ok(a[p.tasks * 0]->train_loss != a[p.tasks * 1]->train_loss,
 	   "runs 1 and 2 differ (seed + run)");
-	ok(a[n - 1]->test_acc > 0.5, "the network learns the generated tasks (last acc %.3f)",
-	   a[n - 1]->test_acc);
+	ok(a[n - 1]->test_acc > 0.5,
+	   "the network learns the generated tasks (last acc %.3f)", a[n - 1]->test_acc);
 	/* Matched seeds: with rho = 0, SAM must reproduce SGD run for run. */
 	p.methods[1].rho = 0.0;
 	for (int i = 0; i < n; i++) {
@@ -216,7 +223,7 @@ static void test_grid(const struct dataset *ds)
 	a = grid_results(&p, ds, 2);
 	for (int i = 0; i < p.runs * p.tasks; i++)
 		matched &= a[i]->test_acc == a[p.runs * p.tasks + i]->test_acc &&
-			   a[i]->train_loss == a[p.runs * p.tasks + i]->train_loss;
+		           a[i]->train_loss == a[p.runs * p.tasks + i]->train_loss;
 	ok(matched, "run i of every method sees the same init, permutations and batches");
 	for (int i = 0; i < n; i++)
 		free(a[i]);
@@ -229,7 +236,7 @@ static void test_stop(const struct dataset *ds)
 	struct run *r;
 	struct task_result *res = xmalloc(task_result_size(&p));
 	atomic_int stop;
-	struct run_ctl hooks = { &stop, NULL, NULL };
+	struct run_ctl hooks = {&stop, NULL, NULL};
 
 	atomic_init(&stop, 1);
 	run_new(&r, &p, 0, 0, ds, NULL);
@@ -239,7 +246,8 @@ static void test_stop(const struct dataset *ds)
 	p.methods[0].lr = 1e30;
 	run_free(r);
 	run_new(&r, &p, 0, 0, ds, NULL);
-	ok(run_next_task(r, res, &hooks) == PL_OK && res->diverged && isnan(res->test_acc),
+	ok(run_next_task(r, res, &hooks) == PL_OK && res->diverged &&
+	           isnan(res->test_acc),
 	   "a run whose loss is not finite is marked diverged");
 	run_free(r);
 	free(res);
@@ -267,12 +275,13 @@ static void count_task(struct hook *h, struct mlp *m, int t)
 	h->state[0].data[1] = (float)(t + 1);
 }
 
-static const struct hook_desc count_hook = { "count", count_init, count_step, count_task };
+static const struct hook_desc count_hook = {"count", count_init, count_step, count_task};
 
 static void test_hooks(const struct dataset *ds)
 {
 	struct preset p = small_preset();
-	struct task_result *a = xmalloc(task_result_size(&p)), *b = xmalloc(task_result_size(&p));
+	struct task_result *a = xmalloc(task_result_size(&p)),
+	                   *b = xmalloc(task_result_size(&p));
 	struct run *whole, *first, *resumed, *plain;
 	char path[] = "/tmp/pl-hook-XXXXXX";
 	int fd = mkstemp(path), same = 1;
@@ -299,20 +308,23 @@ static void test_hooks(const struct dataset *ds)
 	ok(run_save(first, path, NULL) == PL_OK, "a run with a hook saves a checkpoint");
 	run_new(&resumed, &p, 0, 0, ds, NULL);
 	run_add_hook(resumed, &count_hook, NULL);
-	ok(run_restore(resumed, path, NULL) == PL_OK, "... and restores it into a run with the hook");
+	ok(run_restore(resumed, path, NULL) == PL_OK,
+	   "... and restores it into a run with the hook");
 	for (int t = 1; t < 3; t++) {
 		run_next_task(resumed, b, NULL);
 		same &= memcmp(run_result(resumed, t), run_result(whole, t),
-			       offsetof(struct task_result, seconds)) == 0;
+		               offsetof(struct task_result, seconds)) == 0;
 	}
-	ok(same, "the resumed run with its hook state equals the whole run (%ld steps)", steps);
+	ok(same, "the resumed run with its hook state equals the whole run (%ld steps)",
+	   steps);
 	{
 		struct run *nohook;
 		char *cause = NULL;
 
 		run_new(&nohook, &p, 0, 0, ds, NULL);
 		ok(run_restore(nohook, path, &cause) == PL_ERR_DATA && cause != NULL &&
-			   strstr(cause, "holds 2 state buffers, this run keeps 1") != NULL,
+		           strstr(cause, "holds 2 state buffers, this run keeps 1") !=
+		                   NULL,
 		   "a checkpoint with hook state is refused by a run without it: %s",
 		   cause ? cause : "");
 		free(cause);
@@ -330,11 +342,11 @@ static void test_hooks(const struct dataset *ds)
 /* The optimizer table drives names, choices and which keys apply. */
 static void test_optim_table(void)
 {
-	ok(strcmp(optim_choices, "sgd|sam|gnp") == 0, "schema choices come from the table: %s",
-	   optim_choices);
+	ok(strcmp(optim_choices, "sgd|sam|gnp") == 0,
+	   "schema choices come from the table: %s", optim_choices);
 	ok(optim_takes(OPTIM_SAM, "rho") && !optim_takes(OPTIM_SGD, "rho") &&
-		   !optim_takes(OPTIM_SAM, "lambda") && optim_takes(OPTIM_GNP, "r") &&
-		   optim_takes(OPTIM_SGD, "lr") && optim_takes(OPTIM_GNP, "momentum"),
+	           !optim_takes(OPTIM_SAM, "lambda") && optim_takes(OPTIM_GNP, "r") &&
+	           optim_takes(OPTIM_SGD, "lr") && optim_takes(OPTIM_GNP, "momentum"),
 	   "which method keys apply follows from each optimizer's own key list");
 	for (int o = 0; o < optim_count; o++) {
 		struct method m;
@@ -342,15 +354,16 @@ static void test_optim_table(void)
 
 		method_defaults(&m, (enum optimizer)o);
 		method_label(&m, label, sizeof(label));
-		ok(strncmp(label, optim_descs[o]->name, strlen(optim_descs[o]->name)) == 0 &&
-			   optim_desc((enum optimizer)o) == optim_descs[o],
+		ok(strncmp(label, optim_descs[o]->name, strlen(optim_descs[o]->name)) ==
+		                   0 &&
+		           optim_desc((enum optimizer)o) == optim_descs[o],
 		   "label of %s from its descriptor: %s", optim_descs[o]->name, label);
 	}
 }
 
 int main(void)
 {
-	struct dataset ds = { 0 };
+	struct dataset ds = {0};
 
 	ds.name = xstrdup("generated");
 	ds.dir = xstrdup("(memory)");

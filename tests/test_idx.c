@@ -61,8 +61,8 @@ static size_t images(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols,
 	put32(buf + 8, rows);
 	put32(buf + 12, cols);
 	for (size_t b = 0; b < body; b++)
-		buf[16 + b] =
-		    pixel((uint32_t)(b / IDX_PIXELS), (uint32_t)(b % IDX_PIXELS), salt);
+		buf[16 + b] = pixel((uint32_t)(b / IDX_PIXELS),
+		                    (uint32_t)(b % IDX_PIXELS), salt);
 	return 16 + body;
 }
 
@@ -133,7 +133,7 @@ static void expect(const char *what, const char *img, const char *lab, enum pl_s
 	enum pl_status got = idx_load_split(&s, img_path, lab_path, &cause);
 
 	if (!ok(got == st && cause != NULL && strcmp(cause, full) == 0 && s.n == 0 &&
-	            s.pixels == NULL && s.labels == NULL,
+	                s.pixels == NULL && s.labels == NULL,
 	        "%s", what))
 		diag("status %d, cause '%s', want '%s'", got, cause ? cause : "(null)",
 		     full);
@@ -160,8 +160,8 @@ static void test_good_files(void)
 	st = idx_load_split(&gz, P("img.gz"), P("lab.gz"), &cause);
 	ok(st == PL_OK && cause == NULL, "gzip split loads");
 	ok(gz.n == raw.n &&
-	       memcmp(gz.pixels, raw.pixels, (size_t)raw.n * IDX_PIXELS) == 0 &&
-	       memcmp(gz.labels, raw.labels, raw.n) == 0,
+	           memcmp(gz.pixels, raw.pixels, (size_t)raw.n * IDX_PIXELS) == 0 &&
+	           memcmp(gz.labels, raw.labels, raw.n) == 0,
 	   "gzip and raw give identical bytes");
 	st = idx_load_split(&mixed, P("img"), P("lab.gz"), &cause);
 	ok(st == PL_OK && split_matches(&mixed, N_TRAIN, 5),
@@ -246,7 +246,7 @@ static void test_bad_bodies(void)
 	put_file(P("short-lab"), labels(2049, N_TRAIN - 1, N_TRAIN - 1), 0);
 	{
 		char *want =
-		    xasprintf("img: 20 images, but %s has 19 labels", P("short-lab"));
+		        xasprintf("img: 20 images, but %s has 19 labels", P("short-lab"));
 
 		expect("count mismatch", "img", "short-lab", PL_ERR_DATA, want);
 		free(want);
@@ -320,7 +320,7 @@ static void test_dataset_load(void)
 	put_dataset("gzset", 1, 9);
 	st = dataset_load(&ds, "mnist", P("gzset"), &cause);
 	ok(st == PL_OK && strcmp(ds.name, "mnist") == 0 &&
-	       strcmp(ds.dir, P("gzset")) == 0,
+	           strcmp(ds.dir, P("gzset")) == 0,
 	   "dataset_load on a directory of .gz files");
 	ok(split_matches(&ds.train, N_TRAIN, 9) && split_matches(&ds.test, N_TEST, 9),
 	   "dataset_load: both splits round-trip");
@@ -329,27 +329,28 @@ static void test_dataset_load(void)
 	put_dataset("gzset", 0, 77);
 	st = dataset_load(&ds, "mnist", P("gzset"), &cause);
 	ok(st == PL_OK && split_matches(&ds.train, N_TRAIN, 77) &&
-	       split_matches(&ds.test, N_TEST, 77),
+	           split_matches(&ds.test, N_TEST, 77),
 	   "dataset_load prefers the raw name");
 	dataset_free(&ds);
 	put_dataset("partial", 0, 0);
 	unlink(P("partial/t10k-labels-idx1-ubyte"));
 	st = dataset_load(&ds, "mnist", P("partial"), &cause);
 	ok(st == PL_ERR_NOINPUT &&
-	       strcmp(cause, P("partial: no t10k-labels-idx1-ubyte[.gz]")) == 0 &&
-	       ds.name == NULL && ds.train.pixels == NULL,
+	           strcmp(cause, P("partial: no t10k-labels-idx1-ubyte[.gz]")) == 0 &&
+	           ds.name == NULL && ds.train.pixels == NULL,
 	   "dataset_load names the missing file");
 	st = dataset_load(&ds, "mnist", P("nosuchdir"), &cause);
 	ok(st == PL_ERR_NOINPUT &&
-	       strcmp(cause, P("nosuchdir: cannot open: No such file or directory")) == 0,
+	           strcmp(cause,
+	                  P("nosuchdir: cannot open: No such file or directory")) == 0,
 	   "dataset_load on a missing directory");
 	put_dataset("badset", 0, 0);
 	put_file(P("badset/t10k-images-idx3-ubyte"), images(0x802, N_TEST, 28, 28, 0, 0),
 	         0);
 	st = dataset_load(&ds, "mnist", P("badset"), &cause);
 	ok(st == PL_ERR_DATA &&
-	       strstr(cause, "badset/t10k-images-idx3-ubyte: wrong magic") &&
-	       ds.train.pixels == NULL,
+	           strstr(cause, "badset/t10k-images-idx3-ubyte: wrong magic") &&
+	           ds.train.pixels == NULL,
 	   "dataset_load reports the bad file and frees the good split");
 	free(cause);
 }
@@ -407,7 +408,7 @@ static int locate_is(const char *opt, const char *preset, const char *want)
 static void test_locate(void)
 {
 	const char *debian =
-	    "Debian dataset-fashion-mnist /usr/share/datasets/fashion-mnist ";
+	        "Debian dataset-fashion-mnist /usr/share/datasets/fashion-mnist ";
 	struct visits v = {0};
 	char *got;
 	int order;
@@ -449,11 +450,12 @@ static void test_locate(void)
 	setenv("HOME", P("nohome"), 1);
 	got = dataset_locate("fashion-mnist", P("partial"), NULL, record, &v);
 	ok(v.n == 5 && visited(&v, 0, "--data-dir", P("partial"), 0) &&
-	       visited(&v, 2, "XDG_DATA_HOME",
-	               P("nohome/.local/share/plasticity/fashion-mnist"), 0) &&
-	       strncmp(v.line[4], debian, strlen(debian)) == 0 &&
-	       (got == NULL || strcmp(got, "/usr/share/datasets/fashion-mnist") == 0 ||
-	        strstr(got, "/data/fashion-mnist")),
+	           visited(&v, 2, "XDG_DATA_HOME",
+	                   P("nohome/.local/share/plasticity/fashion-mnist"), 0) &&
+	           strncmp(v.line[4], debian, strlen(debian)) == 0 &&
+	           (got == NULL ||
+	            strcmp(got, "/usr/share/datasets/fashion-mnist") == 0 ||
+	            strstr(got, "/data/fashion-mnist")),
 	   "locate: fashion-mnist ends with the Debian package's directory");
 	free(got);
 }

@@ -33,8 +33,8 @@ static double max_rel_err(const float *a, const double *b, int n)
 
 static void test_gemm(void)
 {
-	static const int shapes[][3] = { { 1, 1, 1 }, { 7, 5, 3 }, { 64, 256, 784 },
-					 { 33, 17, 65 }, { 10, 64, 256 } };
+	static const int shapes[][3] = {
+	        {1, 1, 1}, {7, 5, 3}, {64, 256, 784}, {33, 17, 65}, {10, 64, 256}};
 	struct rng r;
 
 	rng_seed(&r, 42, 0, 0);
@@ -42,19 +42,25 @@ static void test_gemm(void)
 		for (int ta = 0; ta < 2; ta++)
 			for (int tb = 0; tb < 2; tb++) {
 				int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
-				float *a = xalloc_floats((size_t)m * k), *b = xalloc_floats((size_t)k * n);
-				float *c1 = xalloc_floats((size_t)m * n), *c2 = xalloc_floats((size_t)m * n);
+				float *a = xalloc_floats((size_t)m * k),
+				      *b = xalloc_floats((size_t)k * n);
+				float *c1 = xalloc_floats((size_t)m * n),
+				      *c2 = xalloc_floats((size_t)m * n);
 				double worst = 0.0;
 
 				fill(&r, a, m * k, 1.0f);
 				fill(&r, b, k * n, 1.0f);
 				fill(&r, c1, m * n, 1.0f);
 				memcpy(c2, c1, (size_t)m * n * sizeof(float));
-				gemm(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0.25f, c1, n);
-				gemm_naive(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0.25f, c2, n);
+				gemm(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n,
+				     0.25f, c1, n);
+				gemm_naive(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b,
+				           tb ? k : n, 0.25f, c2, n);
 				for (int i = 0; i < m * n; i++)
 					worst = fmax(worst, fabs(c1[i] - c2[i]));
-				ok(worst < 1e-3 * sqrt(k), "gemm %dx%dx%d trans %d%d matches naive (max diff %.2g)",
+				ok(worst < 1e-3 * sqrt(k),
+				   "gemm %dx%dx%d trans %d%d matches naive (max diff "
+				   "%.2g)",
 				   m, n, k, ta, tb, worst);
 				free(a);
 				free(b);
@@ -65,7 +71,7 @@ static void test_gemm(void)
 
 /* Objective sum(out * R) of linear_forward, in double. */
 static double linear_obj(const float *in, const float *w, const float *b, const float *R,
-			 int B, int nin, int nout, float *out)
+                         int B, int nin, int nout, float *out)
 {
 	double s = 0.0;
 
@@ -75,7 +81,8 @@ static double linear_obj(const float *in, const float *w, const float *b, const 
 	return s;
 }
 
-static void numeric(float *x, int n, double *grad, double (*f)(void *), void *arg, float h)
+static void numeric(float *x, int n, double *grad, double (*f)(void *), void *arg,
+                    float h)
 {
 	for (int i = 0; i < n; i++) {
 		float keep = x[i];
@@ -104,7 +111,7 @@ static double lin_f(void *arg)
 
 static void test_linear(void)
 {
-	struct lin l = { .B = 4, .nin = 6, .nout = 5 };
+	struct lin l = {.B = 4, .nin = 6, .nout = 5};
 	struct rng r;
 	double ng[64];
 	float *dw, *db, *din;
@@ -135,7 +142,8 @@ static void test_linear(void)
 
 		dw[7] = db[2] = 1e6f;
 		linear_backward(NULL, dw, db, l.R, l.in, l.w, l.B, l.nin, l.nout);
-		ok(dw[7] == first && db[2] == bfirst, "linear backward overwrites dW and db");
+		ok(dw[7] == first && db[2] == bfirst,
+		   "linear backward overwrites dW and db");
 	}
 	free(l.in);
 	free(l.w);
@@ -174,7 +182,7 @@ static double xent_f(void *arg)
 
 static void test_relu_xent(void)
 {
-	struct act a = { .n = 40, .B = 8, .C = 5 };
+	struct act a = {.n = 40, .B = 8, .C = 5};
 	struct rng r;
 	double ng[40];
 	float d[40];
@@ -201,16 +209,18 @@ static void test_relu_xent(void)
 	xent_f(&a);
 	softmax_xent_backward(d, a.y, labels, 8, 5);
 	numeric(a.x, 40, ng, xent_f, &a, 1e-2f);
-	ok(max_rel_err(d, ng, 40) < 2e-2, "softmax cross-entropy backward matches central differences");
+	ok(max_rel_err(d, ng, 40) < 2e-2,
+	   "softmax cross-entropy backward matches central differences");
 
 	/* Stability: huge logits give a finite loss equal to the margin. */
 	{
-		float z[2] = { 1000.0f, 0.0f }, p[2];
+		float z[2] = {1000.0f, 0.0f}, p[2];
 		uint8_t y1 = 1;
 		float loss = softmax_xent_forward(p, z, &y1, 1, 2);
 
 		ok(isfinite(loss) && fabsf(loss - 1000.0f) < 1e-2f,
-		   "cross-entropy of logits (1000, 0) with label 1 is 1000 (got %g)", loss);
+		   "cross-entropy of logits (1000, 0) with label 1 is 1000 (got %g)",
+		   loss);
 	}
 	free(a.x);
 	free(a.y);
@@ -235,8 +245,8 @@ static double net_f(void *arg)
 
 static void test_mlp(void)
 {
-	static const int sizes[] = { 7, 6, 5, 4, 3 };
-	struct net n = { .B = 9 };
+	static const int sizes[] = {7, 6, 5, 4, 3};
+	struct net n = {.B = 9};
 	struct rng r;
 	size_t P;
 	float *g;
@@ -273,13 +283,15 @@ static void test_mlp(void)
 			w[i] = keep - 1e-3f;
 			fm = net_f(&n);
 			w[i] = keep;
-			e = fmin(fabs(g[i] - (fp - f0) / 1e-3), fabs(g[i] - (f0 - fm) / 1e-3));
+			e = fmin(fabs(g[i] - (fp - f0) / 1e-3),
+			         fabs(g[i] - (f0 - fm) / 1e-3));
 			kinks++;
 		}
 		worst = fmax(worst, e);
 	}
 	ok(worst < 5e-4 && kinks < (int)P / 5,
-	   "MLP 7-6-5-4-3 gradient matches finite differences (max abs diff %.2g, %d of %zu "
+	   "MLP 7-6-5-4-3 gradient matches finite differences (max abs diff %.2g, %d of "
+	   "%zu "
 	   "parameters at a ReLU kink)",
 	   worst, kinks, P);
 	{

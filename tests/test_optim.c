@@ -16,7 +16,7 @@
 #include "tap.h"
 
 #define B 6
-static const int sizes[] = { 5, 4, 4, 3 };
+static const int sizes[] = {5, 4, 4, 3};
 #define NL 3
 
 struct fixture {
@@ -64,7 +64,8 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 		for (int i = 0; i < 5; i++)
 			act[0][b][i] = f->x[b * 5 + i];
 	for (int l = 0; l < NL; l++) {
-		const double *W = w + mlp_weight_offset(f->m, l), *bias = w + mlp_bias_offset(f->m, l);
+		const double *W = w + mlp_weight_offset(f->m, l),
+		             *bias = w + mlp_bias_offset(f->m, l);
 
 		for (int b = 0; b < B; b++)
 			for (int o = 0; o < sizes[l + 1]; o++) {
@@ -84,18 +85,21 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 			sum += exp(act[NL][b][c] - max);
 		loss += log(sum) + max - act[NL][b][f->y[b]];
 		for (int c = 0; c < 3; c++)
-			delta[b][c] = (exp(act[NL][b][c] - max) / sum - (c == f->y[b])) / B;
+			delta[b][c] =
+			        (exp(act[NL][b][c] - max) / sum - (c == f->y[b])) / B;
 	}
 	for (int l = NL - 1; l >= 0; l--) {
 		const double *W = w + mlp_weight_offset(f->m, l);
-		double *gW = g + mlp_weight_offset(f->m, l), *gb = g + mlp_bias_offset(f->m, l);
+		double *gW = g + mlp_weight_offset(f->m, l),
+		       *gb = g + mlp_bias_offset(f->m, l);
 		double din[B][8];
 
 		for (int b = 0; b < B; b++) {
 			for (int o = 0; o < sizes[l + 1]; o++) {
 				gb[o] += delta[b][o];
 				for (int i = 0; i < sizes[l]; i++)
-					gW[o * sizes[l] + i] += delta[b][o] * act[l][b][i];
+					gW[o * sizes[l] + i] +=
+					        delta[b][o] * act[l][b][i];
 			}
 			for (int i = 0; i < sizes[l]; i++) {
 				double s = 0.0;
@@ -166,8 +170,9 @@ static void check_step(struct fixture *f, const struct method *m, const char *wh
 		worst = fmax(worst, fabs(w[i] - want[i]));
 		moved = fmax(moved, fabs(want[i] - f->w0[i]));
 	}
-	ok(worst < 1e-6 && moved > 1e-3, "%s: one step matches the double reference (max diff %.2g, step %.2g)",
-	   what, worst, moved);
+	ok(worst < 1e-6 && moved > 1e-3,
+	   "%s: one step matches the double reference (max diff %.2g, step %.2g)", what,
+	   worst, moved);
 	optim_free(o);
 	free(want);
 }
@@ -219,17 +224,20 @@ static void test_steps(void)
 	m.lr = 0.5;
 	m.rho = 0.0;
 	float_step(&f, &m, other);
-	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0, "sam with rho = 0 takes exactly sgd's step");
+	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0,
+	   "sam with rho = 0 takes exactly sgd's step");
 	method_defaults(&m, OPTIM_GNP);
 	m.lr = 0.5;
 	m.lambda = 0.0;
 	float_step(&f, &m, other);
-	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0, "gnp with lambda = 0 takes exactly sgd's step");
+	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0,
+	   "gnp with lambda = 0 takes exactly sgd's step");
 	method_defaults(&m, OPTIM_SAM);
 	m.lr = 0.5;
 	m.rho = 0.05;
 	float_step(&f, &m, other);
-	ok(memcmp(sgd, other, f.P * sizeof(float)) != 0, "sam with rho = 0.05 differs from sgd");
+	ok(memcmp(sgd, other, f.P * sizeof(float)) != 0,
+	   "sam with rho = 0.05 differs from sgd");
 	free(sgd);
 	free(other);
 	fixture_free(&f);
@@ -266,7 +274,8 @@ static void test_momentum(void)
 	fw = mlp_params(f.m);
 	for (size_t i = 0; i < f.P; i++)
 		worst = fmax(worst, fabs(fw[i] - w[i]));
-	ok(worst < 1e-5, "sgd momentum 0.9 + weight decay: 3 steps match the reference (%.2g)", worst);
+	ok(worst < 1e-5,
+	   "sgd momentum 0.9 + weight decay: 3 steps match the reference (%.2g)", worst);
 	optim_free(o);
 	free(w);
 	free(v);
@@ -287,7 +296,7 @@ static void test_gnp_limit(void)
 	struct fixture f;
 	struct method m;
 	struct optim *o;
-	const double lambda = 0.1, rs[] = { 0.1, 0.01 };
+	const double lambda = 0.1, rs[] = {0.1, 0.01};
 	double *numgrad, err[2], gnorm = 0.0;
 	float *scratch, *w;
 
@@ -326,9 +335,11 @@ static void test_gnp_limit(void)
 		err[k] = sqrt(e) / gnorm;
 		optim_free(o);
 	}
-	ok(err[1] < err[0], "gnp direction error shrinks with r: %.3g at r=0.1, %.3g at r=0.01",
-	   err[0], err[1]);
-	ok(err[1] < 0.05, "gnp direction at r=0.01 is within 5%% of grad(L + lambda ||grad L||) (%.3g)",
+	ok(err[1] < err[0],
+	   "gnp direction error shrinks with r: %.3g at r=0.1, %.3g at r=0.01", err[0],
+	   err[1]);
+	ok(err[1] < 0.05,
+	   "gnp direction at r=0.01 is within 5%% of grad(L + lambda ||grad L||) (%.3g)",
 	   err[1]);
 	free(numgrad);
 	free(scratch);

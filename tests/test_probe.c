@@ -19,18 +19,17 @@
 
 static void test_ranks(void)
 {
-	float a[5 * 3] = { 0 }, s[4] = { 0 }, u[6] = { 1, 2, 0, -1, 3, 1 }, v[4] = { 2, 0, 1, 1 };
-	float r1[6 * 4], id[8 * 8] = { 0 }, sid[8] = { 0 }, d3[3] = { 3, 2, 1 };
-	double p[3] = { 0.5, 1.0 / 3, 1.0 / 6 }, ent = 0.0, uu = 0.0, vv = 0.0;
+	float a[5 * 3] = {0}, s[4] = {0}, u[6] = {1, 2, 0, -1, 3, 1}, v[4] = {2, 0, 1, 1};
+	float r1[6 * 4], id[8 * 8] = {0}, sid[8] = {0}, d3[3] = {3, 2, 1};
+	double p[3] = {0.5, 1.0 / 3, 1.0 / 6}, ent = 0.0, uu = 0.0, vv = 0.0;
 
 	a[0 * 3 + 0] = 3;
 	a[1 * 3 + 1] = -2; /* a sign does not change a singular value */
 	a[2 * 3 + 2] = 1;
 	ok(svd_values(a, 5, 3, s) == 0, "LAPACK sgesdd runs");
-	ok(fabsf(s[0] - 3) < 1e-5f && fabsf(s[1] - 2) < 1e-5f &&
-		   fabsf(s[2] - 1) < 1e-5f,
-	   "LAPACK singular values of diag(3, -2, 1) in a 5x3 matrix: %g %g %g", s[0], s[1],
-	   s[2]);
+	ok(fabsf(s[0] - 3) < 1e-5f && fabsf(s[1] - 2) < 1e-5f && fabsf(s[2] - 1) < 1e-5f,
+	   "LAPACK singular values of diag(3, -2, 1) in a 5x3 matrix: %g %g %g", s[0],
+	   s[1], s[2]);
 	for (int i = 0; i < 3; i++)
 		ent -= p[i] * log(p[i]);
 	ok(fabs(probe_erank(d3, 3) - exp(ent)) < 1e-9,
@@ -62,13 +61,13 @@ static void test_ranks(void)
  * healthy. */
 static void test_units(void)
 {
-	int sizes[3] = { 3, 4, 2 };
+	int sizes[3] = {3, 4, 2};
 	struct mlp *m = mlp_new(2, sizes, 4);
 	float *w = mlp_params(m), x[6 * 3];
 	float *w0 = w + mlp_weight_offset(m, 0), *b0 = w + mlp_bias_offset(m, 0);
-	uint8_t y[6] = { 0, 1, 0, 1, 1, 0 };
+	uint8_t y[6] = {0, 1, 0, 1, 1, 0};
 	struct probe *pr = probe_new(m, 6);
-	struct probe_cfg cfg = { PROBE_DEAD | PROBE_DORMANT, 0.1, 0.05, 20, 0, 1, 0 };
+	struct probe_cfg cfg = {PROBE_DEAD | PROBE_DORMANT, 0.1, 0.05, 20, 0, 1, 0};
 	struct probe_result out;
 	struct rng r;
 
@@ -77,7 +76,7 @@ static void test_units(void)
 	for (int i = 0; i < 18; i++)
 		x[i] = rng_uniform(&r);
 	for (int k = 0; k < 3; k++) {
-		w0[0 * 3 + k] = -1.0f; /* unit 0: -sum x - 0.1 < 0 always */
+		w0[0 * 3 + k] = -1.0f;  /* unit 0: -sum x - 0.1 < 0 always */
 		w0[1 * 3 + k] = 0.001f; /* unit 1: ~0.0015, vs ~1.5 for the others */
 		w0[2 * 3 + k] = 1.0f;
 		w0[3 * 3 + k] = 0.5f + 0.25f * k;
@@ -85,7 +84,8 @@ static void test_units(void)
 	b0[0] = -0.1f;
 	b0[2] = 0.2f;
 	probe_run(pr, m, x, y, 6, NULL, &cfg, &out);
-	ok(out.dead[0] == 0.25, "one unit of four is dead (never active): %g", out.dead[0]);
+	ok(out.dead[0] == 0.25, "one unit of four is dead (never active): %g",
+	   out.dead[0]);
 	ok(out.dormant[0] == 0.5,
 	   "two are dormant at tau 0.1 (the dead one and the one 1000x quieter): %g",
 	   out.dormant[0]);
@@ -109,7 +109,7 @@ struct ref {
 static double ref_loss(const struct ref *f, const double *th)
 {
 	const double *W1 = th, *b1 = W1 + f->hid * f->in, *W2 = b1 + f->hid,
-		     *b2 = W2 + f->out * f->hid;
+	             *b2 = W2 + f->out * f->hid;
 	double total = 0.0;
 
 	for (int e = 0; e < f->n; e++) {
@@ -205,16 +205,21 @@ static void jacobi(double *a, int P, double *eig)
 static void test_against_double(void)
 {
 	enum { IN = 5, HID = 6, OUT = 3, N = 11 };
-	int sizes[3] = { IN, HID, OUT }, P;
+	int sizes[3] = {IN, HID, OUT}, P;
 	struct mlp *m = mlp_new(2, sizes, 4); /* max batch 4: three chunks of 11 */
 	struct probe *pr = probe_new(m, N);
-	struct probe_cfg cfg = { PROBE_GRAD | PROBE_SHARPNESS | PROBE_LOSS | PROBE_HESSIAN, 0.1,
-				 0.05, 200, 0, 3, 0 };
+	struct probe_cfg cfg = {PROBE_GRAD | PROBE_SHARPNESS | PROBE_LOSS | PROBE_HESSIAN,
+	                        0.1,
+	                        0.05,
+	                        200,
+	                        0,
+	                        3,
+	                        0};
 	struct probe_result out;
 	float xf[N * IN], *keep = xalloc_floats(mlp_nparams(m));
 	double xd[N * IN], th[128], g[128], gn = 0.0, *H, eig[128], top = 0.0;
 	uint8_t y[N];
-	struct ref f = { IN, HID, OUT, N, xd, y };
+	struct ref f = {IN, HID, OUT, N, xd, y};
 	struct rng r;
 
 	rng_seed(&r, 11, 0, 0);
@@ -228,7 +233,8 @@ static void test_against_double(void)
 	ok(memcmp(keep, mlp_params(m), mlp_nparams(m) * sizeof(float)) == 0,
 	   "probing leaves every parameter exactly as it was");
 	P = pack(m, th);
-	ok(fabs(out.loss - ref_loss(&f, th)) < 1e-6, "probe loss matches the double reference");
+	ok(fabs(out.loss - ref_loss(&f, th)) < 1e-6,
+	   "probe loss matches the double reference");
 	ref_grad(&f, th, P, g);
 	for (int i = 0; i < P; i++)
 		gn += g[i] * g[i];
@@ -272,20 +278,23 @@ static void test_against_double(void)
 
 		for (int i = 0; i < P; i++)
 			for (int j = 0; j < P; j++)
-				i == j ? (tr += H[i * P + i]) : (off += H[i * P + j] * H[i * P + j]);
+				i == j ? (tr += H[i * P + i])
+				       : (off += H[i * P + j] * H[i * P + j]);
 		tc.metrics = PROBE_TRACE;
 		tc.trace_samples = 400;
 		probe_run(pr, m, xf, y, N, NULL, &tc, &tout);
 		se = sqrt(2 * off / 400);
 		ok(fabs(tout.trace - tr) < 4 * se + 1e-3,
-		   "Hutchinson trace %.4f vs tr(H) %.4f (standard error %.4f)", tout.trace, tr, se);
+		   "Hutchinson trace %.4f vs tr(H) %.4f (standard error %.4f)",
+		   tout.trace, tr, se);
 	}
 	jacobi(H, P, eig);
 	top = eig[0];
 	for (int i = 0; i < P; i++)
 		top = eig[i] > top ? eig[i] : top;
 	ok(fabs(out.lambda_max - top) < 0.01 * fabs(top),
-	   "lambda_max %.5f within 1%% of the full Hessian's top eigenvalue %.5f (%d iterations)",
+	   "lambda_max %.5f within 1%% of the full Hessian's top eigenvalue %.5f (%d "
+	   "iterations)",
 	   out.lambda_max, top, out.hessian_iters);
 	free(H);
 	free(keep);
@@ -296,7 +305,7 @@ static void test_against_double(void)
 /* Online accuracy: counted from the forward pass a step makes anyway. */
 static void test_online_count(void)
 {
-	int sizes[3] = { 4, 5, 3 }, direct;
+	int sizes[3] = {4, 5, 3}, direct;
 	struct mlp *m = mlp_new(2, sizes, 8);
 	float x[8 * 4], *g = xalloc_floats(mlp_nparams(m));
 	uint8_t y[8];
@@ -312,8 +321,8 @@ static void test_online_count(void)
 	mlp_count_next(m);
 	mlp_loss_grad(m, x, y, 8, g);
 	mlp_loss_grad(m, x, y, 8, g); /* a second pass (SAM's) is not counted */
-	ok(mlp_counted(m) == direct, "online count %d equals a direct count %d", mlp_counted(m),
-	   direct);
+	ok(mlp_counted(m) == direct, "online count %d equals a direct count %d",
+	   mlp_counted(m), direct);
 	free(g);
 	mlp_free(m);
 }

@@ -49,7 +49,7 @@ static void test_braille(void)
 	double four[] = {0, 0.3, 0.6, 0.9}, gaps[] = {NAN, NAN, NAN, 1, 0, NAN};
 
 	ok(spark_per_cell(SPARK_BRAILLE) == 2 && spark_per_cell(SPARK_BLOCKS) == 1 &&
-	       spark_per_cell(SPARK_ASCII) == 1,
+	           spark_per_cell(SPARK_ASCII) == 1,
 	   "per_cell: braille 2, others 1");
 	/* U+2840 + right column full (0x80|0x20|0x10|0x08) = U+28F8 */
 	spark_is(pair, 2, 0, 1, SPARK_BRAILLE, 5, "\u28f8", 1, "low then high is U+28F8");
@@ -108,8 +108,8 @@ static void test_edges(void)
 	cells = spark_render(v3, 3, 0, 1, SPARK_BLOCKS, 3, small, sizeof small);
 	ok(cells == 2 && strcmp(small, "▁▅") == 0, "short buffer: whole cells only");
 	ok(strcmp(spark_style_name(SPARK_BLOCKS), "blocks") == 0 &&
-	       strcmp(spark_style_name(SPARK_BRAILLE), "braille") == 0 &&
-	       strcmp(spark_style_name(SPARK_ASCII), "ascii") == 0,
+	           strcmp(spark_style_name(SPARK_BRAILLE), "braille") == 0 &&
+	           strcmp(spark_style_name(SPARK_ASCII), "ascii") == 0,
 	   "style names");
 }
 
@@ -120,11 +120,11 @@ static void test_edges(void)
  */
 #define NROWS 5
 static const struct table_row fixture[NROWS] = {
-    {"sgd", "0", 0, 3, 30, 0.877, 0.950, 0.861, 0.089, 0.901, 12000},
-    {"sam lr=0.01 rho=0.05", "1", 0, 3, 30, 0.912, 0.954, 0.903, 0.051, 0.925, 8000},
-    {"gnp", "2", 0, 1, 12, 0.890, 0.948, 0.960, -0.012, 0.910, 15000.4},
-    {"SGD lr=0.1", "3", 1, 3, 30, 0.850, 0.951, 0.840, 0.111, 0.890, NAN},
-    {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN},
+        {"sgd", "0", 0, 3, 30, 0.877, 0.950, 0.861, 0.089, 0.901, 12000},
+        {"sam lr=0.01 rho=0.05", "1", 0, 3, 30, 0.912, 0.954, 0.903, 0.051, 0.925, 8000},
+        {"gnp", "2", 0, 1, 12, 0.890, 0.948, 0.960, -0.012, 0.910, 15000.4},
+        {"SGD lr=0.1", "3", 1, 3, 30, 0.850, 0.951, 0.840, 0.111, 0.890, NAN},
+        {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN},
 };
 
 static char lines[NROWS + 1][256];
@@ -142,36 +142,36 @@ static void test_table_wide(void)
 
 	ok(table_render(fixture, NROWS, 100, COL_MEAN, 1, lines, x) == NROWS + 1,
 	   "render returns n + 1");
-	line_is(
-	    0,
-	    "  method                              runs  tasks  latest   first    last"
-	    "    loss   vmean  samples/s",
-	    "header at 100, sorted by mean descending");
-	line_is(
-	    1,
-	    "0 sgd                                   *3    *30   0.877   0.950   0.861"
-	    "   0.089   0.901      12000",
-	    "plain row, best counts marked");
-	line_is(
-	    2,
-	    "1 sam lr=0.01 rho=0.05                   3     30  *0.912  *0.954   0.903"
-	    "   0.051  *0.925       8000",
-	    "best accuracies marked");
-	line_is(
-	    3,
-	    "2 gnp                                    1     12   0.890   0.948  *0.960"
-	    " *-0.012   0.910     *15000",
-	    "lowest (negative) loss and most samples/s marked");
-	line_is(
-	    4,
-	    "3 (e) SGD lr=0.1                         3     30   0.850   0.951   0.840"
-	    "   0.111   0.890          -",
-	    "earlier row prefixed, NAN is '-'");
-	line_is(
-	    5,
-	    "4 ewc                                    0      0       -       -       -"
-	    "       -       -          -",
-	    "zero counts are not best");
+	line_is(0,
+	        "  method                              runs  tasks  latest   first    "
+	        "last"
+	        "    loss   vmean  samples/s",
+	        "header at 100, sorted by mean descending");
+	line_is(1,
+	        "0 sgd                                   *3    *30   0.877   0.950   "
+	        "0.861"
+	        "   0.089   0.901      12000",
+	        "plain row, best counts marked");
+	line_is(2,
+	        "1 sam lr=0.01 rho=0.05                   3     30  *0.912  *0.954   "
+	        "0.903"
+	        "   0.051  *0.925       8000",
+	        "best accuracies marked");
+	line_is(3,
+	        "2 gnp                                    1     12   0.890   0.948  "
+	        "*0.960"
+	        " *-0.012   0.910     *15000",
+	        "lowest (negative) loss and most samples/s marked");
+	line_is(4,
+	        "3 (e) SGD lr=0.1                         3     30   0.850   0.951   "
+	        "0.840"
+	        "   0.111   0.890          -",
+	        "earlier row prefixed, NAN is '-'");
+	line_is(5,
+	        "4 ewc                                    0      0       -       -       "
+	        "-"
+	        "       -       -          -",
+	        "zero counts are not best");
 	ok(memcmp(x, want_x, sizeof x) == 0, "cell_x at 100");
 }
 
@@ -189,17 +189,17 @@ static void test_table_narrow(void)
 	        "       8000",
 	        "long label cut with ~");
 	table_render(fixture, NROWS, 74, COL_SPS, 1, lines, x);
-	line_is(
-	    0,
-	    "  method               runs  tasks  latest   first    last    loss    mean",
-	    "at 74 samples/s is dropped");
+	line_is(0,
+	        "  method               runs  tasks  latest   first    last    loss    "
+	        "mean",
+	        "at 74 samples/s is dropped");
 	ok(x[COL_SPS] == -1 && x[COL_MEAN] == 67, "dropped column reported as -1");
 	table_render(fixture, NROWS, 40, COL_LOSS, 0, lines, x);
 	line_is(0, "  method            last   ^loss    mean",
 	        "at 40 only last, loss, mean");
 	line_is(3, "2 gnp             *0.960 *-0.012   0.910", "row at 40");
 	ok(x[COL_RUNS] == -1 && x[COL_TASKS] == -1 && x[COL_LATEST] == -1 &&
-	       x[COL_FIRST] == -1 && x[COL_LAST] == 17,
+	           x[COL_FIRST] == -1 && x[COL_LAST] == 17,
 	   "cell_x at 40");
 	table_render(fixture, NROWS, 8, COL_LOSS, 0, lines, x);
 	line_is(2, "1 sam l~", "at 8 only the method remains");

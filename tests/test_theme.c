@@ -91,15 +91,15 @@ static void test_builtins(void)
 	int bg_default = 1, mono_plain = 1;
 
 	ok(strcmp(theme_role_name(ROLE_TEXT), "text") == 0 &&
-	       strcmp(theme_role_name(ROLE_EARLIER), "earlier") == 0 &&
-	       strcmp(theme_role_name(ROLE_METHOD6), "method6") == 0 &&
-	       theme_role_name(ROLE_COUNT) == NULL,
+	           strcmp(theme_role_name(ROLE_EARLIER), "earlier") == 0 &&
+	           strcmp(theme_role_name(ROLE_METHOD6), "method6") == 0 &&
+	           theme_role_name(ROLE_COUNT) == NULL,
 	   "role names");
 	ok(theme_builtin(&d, "default") && strcmp(d.name, "default") == 0,
 	   "built-in default");
 	ok(theme_builtin(&m, "mono") && strcmp(m.name, "mono") == 0, "built-in mono");
 	ok(!theme_builtin(&d, "light") && !theme_builtin(&d, "") &&
-	       !theme_builtin(&d, NULL),
+	           !theme_builtin(&d, NULL),
 	   "light, empty and NULL are not built-ins");
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		if (r != ROLE_SELECT && r != ROLE_STATUS && d.role[r].bg != -1)
@@ -108,14 +108,14 @@ static void test_builtins(void)
 			mono_plain = 0;
 	}
 	ok(bg_default && (d.role[ROLE_SELECT].attrs & THEME_REVERSE) &&
-	       (d.role[ROLE_STATUS].bg >= 0 ||
-	        (d.role[ROLE_STATUS].attrs & THEME_REVERSE)),
+	           (d.role[ROLE_STATUS].bg >= 0 ||
+	            (d.role[ROLE_STATUS].attrs & THEME_REVERSE)),
 	   "default: terminal background except select (reverse) and status");
 	ok(mono_plain && m.role[ROLE_TITLE].attrs == THEME_BOLD &&
-	       m.role[ROLE_SELECT].attrs == THEME_REVERSE &&
-	       m.role[ROLE_ERROR].attrs == (THEME_BOLD | THEME_UNDERLINE) &&
-	       m.role[ROLE_BAD].attrs == THEME_UNDERLINE &&
-	       m.role[ROLE_METHOD1].attrs == 0,
+	           m.role[ROLE_SELECT].attrs == THEME_REVERSE &&
+	           m.role[ROLE_ERROR].attrs == (THEME_BOLD | THEME_UNDERLINE) &&
+	           m.role[ROLE_BAD].attrs == THEME_UNDERLINE &&
+	           m.role[ROLE_METHOD1].attrs == 0,
 	   "mono: no colors, attributes only");
 }
 
@@ -176,7 +176,7 @@ static void test_shipped(const char *srcdir)
 	}
 	ok(dark, "light.theme: every foreground readable on white");
 	ok((t[2].role[ROLE_SELECT].attrs & THEME_REVERSE) &&
-	       (t[2].role[ROLE_TITLE].attrs & THEME_BOLD),
+	           (t[2].role[ROLE_TITLE].attrs & THEME_BOLD),
 	   "high-contrast.theme: select reverse, title bold");
 }
 
@@ -189,11 +189,11 @@ static void test_parse(void)
 	           THEME_BOLD | THEME_DIM | THEME_REVERSE | THEME_UNDERLINE),
 	   "fg on bg and all four attributes");
 	ok(role_is("good = 0 on 255\n", ROLE_GOOD, 0, 255, 0) &&
-	       role_is("good = 007\n", ROLE_GOOD, 7, -1, 0),
+	           role_is("good = 007\n", ROLE_GOOD, 7, -1, 0),
 	   "numbers 0, 255 and 007");
 	ok(role_is("bad = bright-black\n", ROLE_BAD, 8, -1, 0) &&
-	       role_is("bad = bright-white on bright-blue\n", ROLE_BAD, 15, 12, 0) &&
-	       role_is("bad = default on default\n", ROLE_BAD, -1, -1, 0),
+	           role_is("bad = bright-white on bright-blue\n", ROLE_BAD, 15, 12, 0) &&
+	           role_is("bad = default on default\n", ROLE_BAD, -1, -1, 0),
 	   "bright-NAME and default");
 	ok(role_is("\n  # comment\n\t method3=green  bold# tail\r\n\n", ROLE_METHOD3, 2,
 	           -1, THEME_BOLD),
@@ -204,9 +204,9 @@ static void test_parse(void)
 
 	theme_builtin(&d, "default");
 	ok(theme_load_string(&t, "title = red\n", "x/y/mine.theme", &cause) == PL_OK &&
-	       t.role[ROLE_TITLE].fg == 1 &&
-	       color_same(&t.role[ROLE_DIM], &d.role[ROLE_DIM]) &&
-	       strcmp(t.name, "mine") == 0,
+	           t.role[ROLE_TITLE].fg == 1 &&
+	           color_same(&t.role[ROLE_DIM], &d.role[ROLE_DIM]) &&
+	           strcmp(t.name, "mine") == 0,
 	   "unset roles keep the default's; name is the stem");
 	free(cause);
 }
@@ -223,20 +223,23 @@ static void test_errors(void)
 	             "t.theme:1: unknown color 'bright-purple'"),
 	   "unknown background color");
 	ok(load_says("# c\n\ntext = 300\n", "t.theme:3: color 300 out of range 0..255") &&
-	       load_says("text = 99999999999999999999\n",
-	                 "t.theme:1: color 99999999999999999999 out of range 0..255"),
+	           load_says("text = 99999999999999999999\n",
+	                     "t.theme:1: color 99999999999999999999 out of range 0..255"),
 	   "color out of range");
 	ok(load_says("text = -1\n", "t.theme:1: unknown color '-1'"), "negative number");
 	ok(load_says("text red\n", "t.theme:1: expected 'role = color ...'") &&
-	       load_says("text =\n", "t.theme:1: expected 'role = color ...'") &&
-	       load_says(" = red\n", "t.theme:1: expected 'role = color ...'") &&
-	       load_says("text good = red\n", "t.theme:1: expected 'role = color ...'") &&
-	       load_says("text = red = blue\n", "t.theme:1: expected 'role = color ...'"),
+	           load_says("text =\n", "t.theme:1: expected 'role = color ...'") &&
+	           load_says(" = red\n", "t.theme:1: expected 'role = color ...'") &&
+	           load_says("text good = red\n",
+	                     "t.theme:1: expected 'role = color ...'") &&
+	           load_says("text = red = blue\n",
+	                     "t.theme:1: expected 'role = color ...'"),
 	   "missing or extra parts");
 	ok(load_says("text = red blink\n", "t.theme:1: unknown attribute 'blink'"),
 	   "unknown attribute");
 	ok(load_says("text = red on\n", "t.theme:1: expected a color after 'on'") &&
-	       load_says("text = red on blue on black\n", "t.theme:1: 'on' given twice"),
+	           load_says("text = red on blue on black\n",
+	                     "t.theme:1: 'on' given twice"),
 	   "'on' without a color, twice");
 	ok(load_says("text = red\ntitle = bold\n", "t.theme:2: unknown color 'bold'"),
 	   "attribute where the color goes");
@@ -270,15 +273,14 @@ static void test_files(void)
 	enum pl_status st = theme_load(&t, "/nonexistent/x.theme", &cause);
 
 	ok(st == PL_ERR_NOINPUT && cause != NULL &&
-	       strcmp(cause,
-	              "/nonexistent/x.theme: cannot open: No such file or directory") ==
-	           0,
+	           strcmp(cause, "/nonexistent/x.theme: cannot open: No such file or "
+	                         "directory") == 0,
 	   "missing file");
 	free(cause);
 	cause = NULL;
 	st = theme_load(&t, "/", &cause);
 	ok(st == PL_ERR_NOINPUT && cause != NULL &&
-	       strcmp(cause, "/: cannot open: Is a directory") == 0,
+	           strcmp(cause, "/: cannot open: Is a directory") == 0,
 	   "directory");
 	free(cause);
 }
@@ -295,13 +297,13 @@ static void test_fallback(void)
 	ok(theme_color_fallback(231, 8) == 7 && theme_color_fallback(231, 16) == 15,
 	   "231 -> white (7) / bright white (15)");
 	ok(theme_color_fallback(232, 8) == 0 && theme_color_fallback(255, 16) == 7 &&
-	       theme_color_fallback(46, 8) == 2,
+	           theme_color_fallback(46, 8) == 2,
 	   "grays and cube by nearest color");
 	ok(theme_color_fallback(9, 8) == 1 && theme_color_fallback(15, 8) == 7 &&
-	       theme_color_fallback(9, 16) == 9 && theme_color_fallback(3, 8) == 3,
+	           theme_color_fallback(9, 16) == 9 && theme_color_fallback(3, 8) == 3,
 	   "basic colors: direct, bright -> normal with 8");
 	ok(theme_color_fallback(-1, 8) == -1 && theme_color_fallback(200, 256) == 200 &&
-	       theme_color_fallback(200, 2) == -1,
+	           theme_color_fallback(200, 2) == -1,
 	   "default stays; 256 colors unchanged; fewer than 8 -> default");
 	theme_builtin(&d, "default");
 	for (int i = ROLE_METHOD1; i <= ROLE_METHOD6; i++)
@@ -335,16 +337,16 @@ static void test_fuzz(void)
 				buf[n++] = (char)(rng >> 40 | 1);
 			else
 				n += (size_t)snprintf(
-				    buf + n, sizeof(buf) - n, "%s",
-				    tok[(rng >> 33) % (sizeof(tok) / sizeof(*tok))]);
+				        buf + n, sizeof(buf) - n, "%s",
+				        tok[(rng >> 33) % (sizeof(tok) / sizeof(*tok))]);
 			if ((rng >> 20) % 16 == 0)
 				break;
 		}
 		buf[n] = '\0';
 		st = theme_load_string(&t, buf, "f.theme", &cause);
 		if (st == PL_OK
-		        ? cause != NULL
-		        : st != PL_ERR_CONFIG || strncmp(cause, "f.theme:", 8) != 0)
+		            ? cause != NULL
+		            : st != PL_ERR_CONFIG || strncmp(cause, "f.theme:", 8) != 0)
 			clean = 0;
 		for (const char *p = cause; p != NULL && *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -428,15 +430,15 @@ static void test_find(void)
 
 	want = xasprintf("%s/big.theme", root);
 	ok(theme_load(&t, want, &cause) == PL_ERR_CONFIG && cause != NULL &&
-	       strncmp(cause, want, strlen(want)) == 0 &&
-	       strcmp(cause + strlen(want), ": larger than 65536 bytes, not a theme") ==
-	           0,
+	           strncmp(cause, want, strlen(want)) == 0 &&
+	           strcmp(cause + strlen(want),
+	                  ": larger than 65536 bytes, not a theme") == 0,
 	   "file larger than 64 KiB");
 	free(cause);
 	free(want);
 
 	ok(find_says("light", PL_OK, NULL, &t) && t.role[ROLE_TITLE].fg == 196 &&
-	       strcmp(t.name, "light") == 0,
+	           strcmp(t.name, "light") == 0,
 	   "user theme in XDG_CONFIG_HOME overrides a shipped name");
 	ok(find_says("default", PL_OK, NULL, &t) && t.role[ROLE_TEXT].fg == -1,
 	   "built-in names come first");
@@ -459,21 +461,22 @@ static void test_find(void)
 	xdg = xasprintf("%s/home", root);
 	setenv("HOME", xdg, 1);
 	ok(find_says("homeonly", PL_OK, NULL, &t) && t.role[ROLE_GOOD].fg == 5 &&
-	       find_says("light", PL_ERR_NOINPUT, NULL, &t),
+	           find_says("light", PL_ERR_NOINPUT, NULL, &t),
 	   "relative XDG_CONFIG_HOME ignored, ~/.config used");
 
-	ok(find_says(
-	       "../etc/passwd", PL_ERR_CONFIG,
-	       "invalid theme name '../etc/passwd' (1 to 63 letters, digits, '.', '_', "
-	       "'-')",
-	       &t) &&
-	       find_says("", PL_ERR_CONFIG,
-	                 "invalid theme name '' (1 to 63 letters, digits, '.', '_', '-')",
-	                 &t) &&
-	       find_says(
-	           "a\x1b[2J", PL_ERR_CONFIG,
-	           "invalid theme name 'a?[2J' (1 to 63 letters, digits, '.', '_', '-')",
-	           &t),
+	ok(find_says("../etc/passwd", PL_ERR_CONFIG,
+	             "invalid theme name '../etc/passwd' (1 to 63 letters, digits, '.', "
+	             "'_', "
+	             "'-')",
+	             &t) &&
+	           find_says("", PL_ERR_CONFIG,
+	                     "invalid theme name '' (1 to 63 letters, digits, '.', '_', "
+	                     "'-')",
+	                     &t) &&
+	           find_says("a\x1b[2J", PL_ERR_CONFIG,
+	                     "invalid theme name 'a?[2J' (1 to 63 letters, digits, '.', "
+	                     "'_', '-')",
+	                     &t),
 	   "bad names: path, empty, escape shown as '?'");
 	memset(name, 'a', 64);
 	name[64] = '\0';

@@ -14,10 +14,10 @@ void blas_init(void);
 const char *blas_corename(void);
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
-	  int lda, const float *b, int ldb, float beta, float *c, int ldc);
+          int lda, const float *b, int ldb, float beta, float *c, int ldc);
 void gemm_naive(int trans_a, int trans_b, int m, int n, int k, float alpha,
-		const float *a, int lda, const float *b, int ldb, float beta, float *c,
-		int ldc);
+                const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                int ldc);
 
 /*
  * Singular values of the row-major (m, n) matrix a, largest first, into s

@@ -32,7 +32,7 @@ enum rcol_kind {
 	RCOL_INT,          /* int field of struct task_result at offset */
 	RCOL_DOUBLE,       /* double field at offset, fmt; empty when not finite */
 	RCOL_HIDDEN,       /* double[] at offset, one per hidden layer: NAME_l1 ... */
-	RCOL_LINEAR        /* double[] at offset, one per linear layer (hidden + output) */
+	RCOL_LINEAR /* double[] at offset, one per linear layer (hidden + output) */
 };
 
 #define RCOL_TIMING 1u /* wall-clock: differs between identical runs */
@@ -61,7 +61,7 @@ int result_column_width(const struct result_column *col, const struct preset *p)
 void result_column_name(const struct result_column *col, int i, char *buf, size_t len);
 /* The column and field index a header name stands for under p, or NULL. */
 const struct result_column *result_column_lookup(const char *name, const struct preset *p,
-						 int *index);
+                                                 int *index);
 
 /*
  * The text of column col for task result c of run `run` (from 0) of method
@@ -72,9 +72,9 @@ void result_column_format(const struct result_column *col, const struct preset *
                           int run, const struct task_result *c, char *buf, size_t len);
 
 /* Field i of a per-layer column (i = 0 for the others). */
-void result_column_format_at(const struct result_column *col, const struct preset *p, int m,
-			     int run, const struct task_result *c, int i, char *buf,
-			     size_t len);
+void result_column_format_at(const struct result_column *col, const struct preset *p,
+                             int m, int run, const struct task_result *c, int i,
+                             char *buf, size_t len);
 
 /*
  * Parse a field of column col into c (RCOL_INT, RCOL_DOUBLE, RCOL_DIGITS),
@@ -87,7 +87,7 @@ int result_column_parse(const struct result_column *col, const char *text,
 
 /* Field i of a per-layer column. */
 int result_column_parse_at(const struct result_column *col, int i, const char *text,
-			   struct task_result *c, const char **why);
+                           struct task_result *c, const char **why);
 
 /* Every column with its help: plain text (roff = 0) or man(7) (roff = 1). */
 void result_columns_print(FILE *fp, int roff);

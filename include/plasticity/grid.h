@@ -28,9 +28,9 @@ struct grid_event {
 	enum grid_event_type type;
 	int method, run;
 	struct task_result *result; /* GRID_EV_TASK: owned by the receiver, free() it */
-	int restored;                /* GRID_EV_TASK: read back from a checkpoint */
-	char *message;               /* GRID_EV_ERROR: owned by the receiver */
-	enum pl_status status;       /* GRID_EV_ERROR: what kind of error */
+	int restored;               /* GRID_EV_TASK: read back from a checkpoint */
+	char *message;              /* GRID_EV_ERROR: owned by the receiver */
+	enum pl_status status;      /* GRID_EV_ERROR: what kind of error */
 };
 
 /* What a worker is doing now, for progress bars. */
@@ -48,8 +48,8 @@ void grid_free(struct grid *g);
 /*
  * Before grid_start: keep a checkpoint of every run in dir (written after
  * each task; the receiver removes it once the run's rows are saved) and
- * resume from the ones found there; skip[method * runs + run] != 0 leaves that run out (it is
- * finished already). Either may be NULL. Both are copied.
+ * resume from the ones found there; skip[method * runs + run] != 0 leaves that run out
+ * (it is finished already). Either may be NULL. Both are copied.
  */
 void grid_set_checkpoints(struct grid *g, const char *dir, const unsigned char *skip);
 /* The checkpoint file of (method, run) in dir (newly allocated). */

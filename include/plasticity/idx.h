@@ -12,9 +12,9 @@
 
 #include "plasticity/status.h"
 
-#define IDX_ROWS 28
-#define IDX_COLS 28
-#define IDX_PIXELS (IDX_ROWS * IDX_COLS)
+#define IDX_ROWS    28
+#define IDX_COLS    28
+#define IDX_PIXELS  (IDX_ROWS * IDX_COLS)
 #define IDX_CLASSES 10
 
 /* One split (train or test): n images of IDX_PIXELS bytes, n labels 0..9. */
@@ -38,7 +38,7 @@ struct dataset {
  * On failure *cause names the file and the problem; split is left empty.
  */
 enum pl_status idx_load_split(struct idx_split *split, const char *images_path,
-			      const char *labels_path, char **cause);
+                              const char *labels_path, char **cause);
 void idx_split_free(struct idx_split *split);
 
 /*
@@ -47,7 +47,7 @@ void idx_split_free(struct idx_split *split);
  * each possibly with a .gz suffix (the raw name is preferred).
  */
 enum pl_status dataset_load(struct dataset *ds, const char *name, const char *dir,
-			    char **cause);
+                            char **cause);
 void dataset_free(struct dataset *ds);
 
 /* True if dir holds all four files (raw or .gz). */
@@ -63,8 +63,8 @@ int dataset_dir_complete(const char *dir);
  * --info); returns a newly allocated path to the first complete one, or NULL.
  */
 typedef void (*dataset_visit_fn)(const char *dir, const char *origin, int found,
-				 void *arg);
-char *dataset_locate(const char *name, const char *data_dir_opt,
-		     const char *preset_dir, dataset_visit_fn visit, void *arg);
+                                 void *arg);
+char *dataset_locate(const char *name, const char *data_dir_opt, const char *preset_dir,
+                     dataset_visit_fn visit, void *arg);
 
 #endif

@@ -12,13 +12,13 @@
 
 /* out (B, nout) = in (B, nin) . W^T (nin, nout) + b (nout) */
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B,
-		    int nin, int nout);
+                    int nin, int nout);
 /*
  * dw (nout, nin) = dout^T . in;  db (nout) = column sums of dout;
  * din (B, nin) = dout . W, skipped when din is NULL (the first layer).
  */
-void linear_backward(float *din, float *dw, float *db, const float *dout,
-		     const float *in, const float *w, int B, int nin, int nout);
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                     const float *w, int B, int nin, int nout);
 
 /* In place: x = max(x, 0). */
 void relu_forward(float *x, int n);
@@ -30,9 +30,9 @@ void relu_backward(float *d, const float *y, int n);
  * logits (B, C) -> probs (B, C); returns the mean loss.
  */
 float softmax_xent_forward(float *probs, const float *logits, const uint8_t *y, int B,
-			   int C);
+                           int C);
 /* dlogits (B, C) = (probs - onehot(y)) / B */
 void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *y, int B,
-			   int C);
+                           int C);
 
 #endif

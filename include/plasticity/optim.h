@@ -41,8 +41,8 @@ struct optim_desc {
 	/* Allocate its scratch buffers in o (optional). */
 	void (*setup)(struct optim *o);
 	/* Fill the direction for this batch (optim_impl.h); return the loss at w. */
-	float (*direction)(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
-			   int B);
+	float (*direction)(struct optim *o, struct mlp *m, const float *x,
+	                   const uint8_t *y, int B);
 };
 
 extern const struct optim_desc optim_sgd, optim_sam, optim_gnp;
@@ -76,7 +76,7 @@ float optim_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *
  * tests and diagnostics.
  */
 float optim_direction(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
-		      int B, float *dir);
+                      int B, float *dir);
 /* The optimizer's state buffers (momentum's "velocity"): up to max into
  * out; returns how many there are. */
 int optim_state(struct optim *o, struct state_buf *out, int max);

@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#define PRESET_MAX_HIDDEN 8
+#define PRESET_MAX_HIDDEN  8
 #define PRESET_MAX_METHODS 32
-#define PRESET_NAME_MAX 64
+#define PRESET_NAME_MAX    64
 
 /* The class setting's tasks: the 45 digit pairs (0,1), (0,2), ..., (8,9). */
 #define PRESET_CLASS_PAIRS 45

@@ -15,8 +15,16 @@
 #include "plasticity/preset.h"
 #include "plasticity/status.h"
 
-enum schema_type { SCHEMA_INT, SCHEMA_UINT64, SCHEMA_FLOAT, SCHEMA_BOOL,
-		   SCHEMA_STRING, SCHEMA_ENUM, SCHEMA_INT_LIST, SCHEMA_METHODS };
+enum schema_type {
+	SCHEMA_INT,
+	SCHEMA_UINT64,
+	SCHEMA_FLOAT,
+	SCHEMA_BOOL,
+	SCHEMA_STRING,
+	SCHEMA_ENUM,
+	SCHEMA_INT_LIST,
+	SCHEMA_METHODS
+};
 
 struct schema_entry {
 	const char *key;
@@ -25,8 +33,8 @@ struct schema_entry {
 	const char *choices; /* SCHEMA_ENUM: "domain|class" */
 	const char *def;     /* default, as written in YAML */
 	const char *help;
-	size_t offset;       /* into struct preset or struct method */
-	size_t size;         /* of the field (strings: buffer size) */
+	size_t offset; /* into struct preset or struct method */
+	size_t size;   /* of the field (strings: buffer size) */
 };
 
 extern const struct schema_entry preset_schema[];
@@ -48,8 +56,8 @@ void method_defaults(struct method *m, enum optimizer o);
  */
 enum pl_status preset_load(struct preset *p, const char *path, char **cause);
 /* The same from a string; origin is used in messages in place of a file. */
-enum pl_status preset_load_string(struct preset *p, const char *yaml,
-				  const char *origin, char **cause);
+enum pl_status preset_load_string(struct preset *p, const char *yaml, const char *origin,
+                                  char **cause);
 
 /*
  * Apply one KEY=VALUE override: a top-level key (tasks=5, hidden=[100,100],
@@ -64,7 +72,7 @@ enum pl_status preset_override(struct preset *p, const char *assignment, char **
  * run once after all of them, so their order does not matter.
  */
 enum pl_status preset_overrides(struct preset *p, char *const *assignments, int n,
-				char **cause);
+                                char **cause);
 
 /* Cross-field checks (also done by load and override). */
 enum pl_status preset_validate(const struct preset *p, const char *origin, char **cause);

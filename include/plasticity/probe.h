@@ -49,8 +49,8 @@
 #define PROBE_TRACE     0x080u
 #define PROBE_LOSS      0x100u
 /* The default set: all but the Hessian ones. */
-#define PROBE_DEFAULT                                                                     \
-	(PROBE_DEAD | PROBE_DORMANT | PROBE_RANK | PROBE_WEIGHTS | PROBE_GRAD |            \
+#define PROBE_DEFAULT                                                                    \
+	(PROBE_DEAD | PROBE_DORMANT | PROBE_RANK | PROBE_WEIGHTS | PROBE_GRAD |          \
 	 PROBE_SHARPNESS | PROBE_LOSS)
 
 struct probe_cfg {
@@ -86,7 +86,7 @@ void probe_free(struct probe *pr);
  * The network's parameters are left exactly as they were.
  */
 void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y, int n,
-	       const float *init, const struct probe_cfg *cfg, struct probe_result *out);
+               const float *init, const struct probe_cfg *cfg, struct probe_result *out);
 
 /*
  * A preset's `diagnostics` text ("dead, rank", "default", "all", "none")

@@ -22,8 +22,8 @@ struct results {
 };
 
 struct method_summary {
-	int runs_done;        /* runs with every task finished */
-	int tasks_done;       /* cells filled */
+	int runs_done;          /* runs with every task finished */
+	int tasks_done;         /* cells filled */
 	double first, first_se; /* mean test accuracy over the first 10% of tasks */
 	double last, last_se;   /* ... the last 10% */
 	double loss, loss_se;   /* first - last: plasticity loss */
@@ -38,7 +38,7 @@ void results_put(struct results *res, int method, int run, const struct task_res
 /* Forget every task of one run (it is trained again from its first task). */
 void results_clear_run(struct results *res, int method, int run);
 const struct task_result *results_get(const struct results *res, int method, int run,
-				      int task);
+                                      int task);
 /* Mean test accuracy on task over the runs that finished it (NAN if none);
  * *nruns (if not NULL) gets their number. Diverged runs are left out. */
 double results_task_mean(const struct results *res, int method, int task, int *nruns);
@@ -46,12 +46,13 @@ double results_task_mean(const struct results *res, int method, int task, int *n
 int results_window(int tasks);
 void results_summarize(const struct results *res, int method, struct method_summary *s);
 
-enum pl_status results_write_csv(const struct results *res, const char *path, char **cause);
+enum pl_status results_write_csv(const struct results *res, const char *path,
+                                 char **cause);
 enum pl_status results_write_summary(const struct results *res, const char *path,
-				     char **cause);
+                                     char **cause);
 /* accuracy_matrix.csv: accuracy on every task seen so far after each task. */
 enum pl_status results_write_matrix(const struct results *res, const char *path,
-				    char **cause);
+                                    char **cause);
 /*
  * Read results.csv back into res (initialized over the run's preset):
  * columns by name (every column of columns.h, in any order), the method by

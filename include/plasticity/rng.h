@@ -16,12 +16,12 @@ struct rng {
 };
 
 enum rng_stream {
-	RNG_STREAM_INIT = 1,  /* initial weights */
-	RNG_STREAM_PERM,      /* task t's pixel permutation */
-	RNG_STREAM_ORDER,     /* task t's batch order, all epochs */
-	RNG_STREAM_SUBSET,    /* task t's training subset */
-	RNG_STREAM_TASKS,     /* order of class-incremental pairs */
-	RNG_STREAM_PROBE      /* task t's probe: Hessian start and Hutchinson vectors */
+	RNG_STREAM_INIT = 1, /* initial weights */
+	RNG_STREAM_PERM,     /* task t's pixel permutation */
+	RNG_STREAM_ORDER,    /* task t's batch order, all epochs */
+	RNG_STREAM_SUBSET,   /* task t's training subset */
+	RNG_STREAM_TASKS,    /* order of class-incremental pairs */
+	RNG_STREAM_PROBE     /* task t's probe: Hessian start and Hutchinson vectors */
 };
 
 void rng_seed(struct rng *r, uint64_t seed, uint64_t stream, uint64_t index);

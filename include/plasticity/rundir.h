@@ -19,13 +19,13 @@ enum pl_status rundir_create(const char *dir, int force, char **cause);
  * core) and methods.csv (every key of every method, by index). */
 enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char **cause);
 
-#define RUNDIR_FINAL 1u  /* also summary.csv and accuracy_matrix.csv */
+#define RUNDIR_FINAL  1u /* also summary.csv and accuracy_matrix.csv */
 #define RUNDIR_MATRIX 2u /* also accuracy_matrix.csv (before a checkpoint goes) */
 
 /* results.csv, and what `what` asks for; accuracy_matrix.csv only when the
  * preset records it. */
 enum pl_status rundir_write_results(const char *dir, const struct results *res,
-				    unsigned what, char **cause);
+                                    unsigned what, char **cause);
 
 /* Remove temporary files a killed writer left in dir and dir/checkpoints. */
 void rundir_clean(const char *dir);
@@ -37,6 +37,6 @@ void rundir_clean(const char *dir);
  * on error res holds nothing (it is freed) and p must still be freed.
  */
 enum pl_status rundir_load(const char *dir, struct preset *p, struct results *res,
-			   char **cause);
+                           char **cause);
 
 #endif

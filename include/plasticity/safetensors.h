@@ -20,7 +20,8 @@
 
 /* Write m (and perm, IDX_PIXELS entries, when not NULL) to path, atomically,
  * with the __metadata__ strings given as key/value pairs (nmeta of them). */
-enum pl_status safetensors_write(const char *path, const struct mlp *m, const uint16_t *perm,
-				 const char *const *meta, int nmeta, char **cause);
+enum pl_status safetensors_write(const char *path, const struct mlp *m,
+                                 const uint16_t *perm, const char *const *meta, int nmeta,
+                                 char **cause);
 
 #endif

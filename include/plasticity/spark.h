@@ -26,7 +26,7 @@ int spark_per_cell(enum spark_style s);
  * [i*n/k, (i+1)*n/k) for k buckets), so the whole curve always fits.
  * Returns the number of cells written. Any thread.
  */
-int spark_render(const double *values, int n, double lo, double hi, enum spark_style style,
-		 int width, char *out, size_t outsz);
+int spark_render(const double *values, int n, double lo, double hi,
+                 enum spark_style style, int width, char *out, size_t outsz);
 
 #endif

@@ -9,17 +9,17 @@
 #ifndef PLASTICITY_STATUS_H
 #define PLASTICITY_STATUS_H
 
-#define PL_STATUS_LIST(X)                                                     \
-	X(PL_OK, 0, "success")                                                \
-	X(PL_ERR_USAGE, 64, "bad command-line usage")                         \
-	X(PL_ERR_DATA, 65, "bad input data")                                  \
-	X(PL_ERR_NOINPUT, 66, "cannot open input")                            \
-	X(PL_ERR_CANTCREAT, 73, "cannot create output")                       \
-	X(PL_ERR_IO, 74, "input/output error")                                \
-	X(PL_ERR_CONFIG, 78, "bad configuration")                             \
-	X(PL_ERR_INTERRUPTED, 130, "interrupted")                             \
-	X(PL_ERR_HANGUP, 129, "hangup")                                       \
-	X(PL_ERR_TERMINATED, 143, "terminated")                               \
+#define PL_STATUS_LIST(X)                                                                \
+	X(PL_OK, 0, "success")                                                           \
+	X(PL_ERR_USAGE, 64, "bad command-line usage")                                    \
+	X(PL_ERR_DATA, 65, "bad input data")                                             \
+	X(PL_ERR_NOINPUT, 66, "cannot open input")                                       \
+	X(PL_ERR_CANTCREAT, 73, "cannot create output")                                  \
+	X(PL_ERR_IO, 74, "input/output error")                                           \
+	X(PL_ERR_CONFIG, 78, "bad configuration")                                        \
+	X(PL_ERR_INTERRUPTED, 130, "interrupted")                                        \
+	X(PL_ERR_HANGUP, 129, "hangup")                                                  \
+	X(PL_ERR_TERMINATED, 143, "terminated")                                          \
 	X(PL_ERR_DIVERGED, 1, "some runs diverged")
 
 enum pl_status {
@@ -40,6 +40,6 @@ int pl_status_exit(enum pl_status st);
  * `return pl_fail(cause, PL_ERR_DATA, "%s: truncated", path);`.
  */
 enum pl_status pl_fail(char **cause, enum pl_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #endif

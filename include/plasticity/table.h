@@ -26,8 +26,8 @@ enum table_col {
 
 struct table_row {
 	char label[96];
-	char glyph[8];  /* the method's marker, UTF-8 or ASCII, e.g. "●" or "a" */
-	int earlier;    /* from an earlier configuration */
+	char glyph[8]; /* the method's marker, UTF-8 or ASCII, e.g. "●" or "a" */
+	int earlier;   /* from an earlier configuration */
 	int runs, tasks;
 	double latest, first, last, loss, mean, sps; /* NAN = not known yet */
 };
@@ -54,6 +54,6 @@ void table_best(const struct table_row *rows, int n, int best[COL_COUNT]);
  * coloring). Returns the number of lines (n + 1).
  */
 int table_render(const struct table_row *rows, int n, int width, enum table_col sort,
-		 int descending, char (*lines)[256], int cell_x[COL_COUNT]);
+                 int descending, char (*lines)[256], int cell_x[COL_COUNT]);
 
 #endif

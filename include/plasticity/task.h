@@ -19,11 +19,11 @@
 struct task {
 	int index;
 	int nclasses;
-	int digit_a, digit_b;   /* class tasks; -1 for domain tasks */
-	const uint16_t *perm;   /* (IDX_PIXELS) or NULL for identity */
-	const uint32_t *train;  /* indices into the training split */
+	int digit_a, digit_b;  /* class tasks; -1 for domain tasks */
+	const uint16_t *perm;  /* (IDX_PIXELS) or NULL for identity */
+	const uint32_t *train; /* indices into the training split */
 	uint32_t ntrain;
-	const uint32_t *test;   /* indices into the test split */
+	const uint32_t *test; /* indices into the test split */
 	uint32_t ntest;
 	uint8_t label_map[IDX_CLASSES]; /* dataset label -> task label */
 };
@@ -33,7 +33,7 @@ struct task_stream;
 /* The task stream of a run with this seed; fails (PL_ERR_DATA) if a class
  * task would have no examples. */
 enum pl_status task_stream_new(struct task_stream **out, const struct preset *p,
-			       const struct dataset *ds, uint64_t seed, char **cause);
+                               const struct dataset *ds, uint64_t seed, char **cause);
 void task_stream_free(struct task_stream *ts);
 int task_stream_count(const struct task_stream *ts);
 int task_stream_classes(const struct task_stream *ts);
@@ -45,6 +45,6 @@ const struct task *task_stream_get(struct task_stream *ts, int t);
  * permutation, scaled to [0,1]; y (B) = task labels.
  */
 void task_gather(const struct task *task, const struct idx_split *split,
-		 const uint32_t *idx, int B, float *x, uint8_t *y);
+                 const uint32_t *idx, int B, float *x, uint8_t *y);
 
 #endif

@@ -12,14 +12,28 @@
 #include "plasticity/status.h"
 
 enum theme_role {
-	ROLE_TEXT, ROLE_DIM, ROLE_TITLE, ROLE_BORDER, ROLE_GOOD, ROLE_BAD, ROLE_ERROR,
-	ROLE_SELECT, ROLE_STATUS, ROLE_EARLIER, ROLE_METHOD1, ROLE_METHOD2, ROLE_METHOD3,
-	ROLE_METHOD4, ROLE_METHOD5, ROLE_METHOD6, ROLE_COUNT
+	ROLE_TEXT,
+	ROLE_DIM,
+	ROLE_TITLE,
+	ROLE_BORDER,
+	ROLE_GOOD,
+	ROLE_BAD,
+	ROLE_ERROR,
+	ROLE_SELECT,
+	ROLE_STATUS,
+	ROLE_EARLIER,
+	ROLE_METHOD1,
+	ROLE_METHOD2,
+	ROLE_METHOD3,
+	ROLE_METHOD4,
+	ROLE_METHOD5,
+	ROLE_METHOD6,
+	ROLE_COUNT
 };
 
-#define THEME_BOLD 1u
-#define THEME_DIM 2u
-#define THEME_REVERSE 4u
+#define THEME_BOLD      1u
+#define THEME_DIM       2u
+#define THEME_REVERSE   4u
 #define THEME_UNDERLINE 8u
 
 struct theme_color {
@@ -45,7 +59,7 @@ int theme_builtin(struct theme *t, const char *name);
  */
 enum pl_status theme_load(struct theme *t, const char *path, char **cause);
 enum pl_status theme_load_string(struct theme *t, const char *text, const char *origin,
-				 char **cause);
+                                 char **cause);
 
 /*
  * Find a theme by name: built-in names first, then NAME.theme in

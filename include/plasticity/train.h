@@ -17,16 +17,16 @@
 #include "plasticity/status.h"
 
 struct task_result {
-	int task;            /* 0-based */
+	int task; /* 0-based */
 	int digit_a, digit_b;
-	double test_acc;     /* on this task's test set, right after training on it */
-	double train_loss;   /* mean mini-batch loss over the task's training */
-	double seconds;      /* wall time of training + evaluation */
+	double test_acc;   /* on this task's test set, right after training on it */
+	double train_loss; /* mean mini-batch loss over the task's training */
+	double seconds;    /* wall time of training + evaluation */
 	double train_seconds;
 	double samples_per_s; /* training examples (x epochs) per second of training */
 	long long samples;
-	int diverged;        /* loss became NaN or infinite */
-	double online_acc;   /* training examples right before the step that used them */
+	int diverged;      /* loss became NaN or infinite */
+	double online_acc; /* training examples right before the step that used them */
 	/* Diagnostics on the probe set after the task (probe.h); NAN if not measured.
 	 * Per hidden layer [0, nhidden); wmag per linear layer [0, nhidden]. */
 	double dead[PRESET_MAX_HIDDEN], dormant[PRESET_MAX_HIDDEN];
@@ -34,12 +34,12 @@ struct task_result {
 	double wmag[PRESET_MAX_HIDDEN + 1];
 	double dist_init, grad_norm, sharpness, lambda_max, hessian_trace;
 	double probe_loss, probe_acc;
-	int nseen;           /* entries in acc_seen (accuracy_matrix only) */
-	float acc_seen[];    /* accuracy on tasks 0..task after this task */
+	int nseen;        /* entries in acc_seen (accuracy_matrix only) */
+	float acc_seen[]; /* accuracy on tasks 0..task after this task */
 };
 
 struct run_ctl {
-	const atomic_int *stop;                     /* checked between mini-batches */
+	const atomic_int *stop; /* checked between mini-batches */
 	void (*on_batch)(void *arg, int done, int total); /* may block (pause) */
 	void *arg;
 };
@@ -48,7 +48,7 @@ struct run;
 struct hook_desc;
 
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
-		       int run_index, const struct dataset *ds, char **cause);
+                       int run_index, const struct dataset *ds, char **cause);
 void run_free(struct run *r);
 /*
  * Add a hook (hook.h) acting on this run's network after every optimizer
@@ -68,7 +68,7 @@ size_t task_result_size(const struct preset *p);
  * (the task is then not counted as done).
  */
 enum pl_status run_next_task(struct run *r, struct task_result *res,
-			     const struct run_ctl *hooks);
+                             const struct run_ctl *hooks);
 
 /* The result of a finished task (t < run_tasks_done), also after a restore. */
 const struct task_result *run_result(const struct run *r, int task);

@@ -36,7 +36,8 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Not under ThreadSanitizer: ifunc resolvers run before its runtime is up.
  * Not with PL_NO_CLONES (the fuzz targets): clang wants the attribute on
  * every declaration, which the plain headers do not carry. */
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(PL_TSAN) && !defined(PL_NO_CLONES)
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(PL_TSAN) &&              \
+        !defined(PL_NO_CLONES)
 #if __has_attribute(target_clones)
 #define PL_HOT __attribute__((target_clones("avx2", "default")))
 #endif

@@ -24,7 +24,7 @@ int cli_load_preset(struct preset *p, const char *arg, char **overrides, int nov
 
 /* plasticity run: returns the exit status. */
 int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
-	    int noverrides);
+            int noverrides);
 /* plasticity --info: returns the exit status. */
 int cli_info(const struct cli_opts *o, const char *preset_arg);
 

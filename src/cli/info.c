@@ -16,12 +16,13 @@ static void visit(const char *dir, const char *origin, int found, void *arg)
 
 int cli_info(const struct cli_opts *o, const char *preset_arg)
 {
-	static const char *const names[] = { "mnist", "fashion-mnist" };
+	static const char *const names[] = {"mnist", "fashion-mnist"};
 	struct preset p;
 	int status = 0;
 
 	preset_defaults(&p);
-	if (preset_arg != NULL && (status = cli_load_preset(&p, preset_arg, NULL, 0)) != 0)
+	if (preset_arg != NULL &&
+	    (status = cli_load_preset(&p, preset_arg, NULL, 0)) != 0)
 		return status;
 	printf("plasticity %s\n", PACKAGE_VERSION);
 	printf("BLAS core: %s\n", blas_corename());

@@ -24,10 +24,12 @@
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] [--no-color]\n"
+	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] "
+	      "[--no-color]\n"
 	      "       plasticity ui --open DIR | --resume DIR\n"
 	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
-	      "       plasticity run --resume DIR [--retrain-broken] [--jobs N] [--quiet]\n"
+	      "       plasticity run --resume DIR [--retrain-broken] [--jobs N] "
+	      "[--quiet]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
 	      "\n"
@@ -35,7 +37,8 @@ static void usage(FILE *fp)
 	      "(default: quick); press ? there for keys. 'run' trains headless.\n"
 	      "\n"
 	      "Train a multilayer perceptron on a sequence of tasks (permuted MNIST or\n"
-	      "digit pairs) with SGD, SAM and GNP, and measure plasticity: test accuracy\n"
+	      "digit pairs) with SGD, SAM and GNP, and measure plasticity: test "
+	      "accuracy\n"
 	      "on each task right after training on it.\n"
 	      "\n"
 	      "PRESET is a YAML file or the name of a shipped or saved preset (quick,\n"
@@ -44,22 +47,29 @@ static void usage(FILE *fp)
 	      "\n"
 	      "Options:\n"
 	      "  -o, --out DIR        run directory (default runs/NAME-YYYYmmdd-HHMMSS)\n"
-	      "  -j, --jobs N         runs trained in parallel (default: number of cores)\n"
+	      "  -j, --jobs N         runs trained in parallel (default: number of "
+	      "cores)\n"
 	      "  -d, --data-dir DIR   where the IDX files are (see --info)\n"
 	      "  -q, --quiet          no progress output\n"
 	      "  -f, --force          write into an existing, non-empty run directory\n"
-	      "      --resume DIR     continue an interrupted run directory (of 'plasticity\n"
-	      "                       run' or the UI): finished runs are kept, the others go\n"
-	      "                       on from their last task; with 'ui', in the UI, which\n"
+	      "      --resume DIR     continue an interrupted run directory (of "
+	      "'plasticity\n"
+	      "                       run' or the UI): finished runs are kept, the "
+	      "others go\n"
+	      "                       on from their last task; with 'ui', in the UI, "
+	      "which\n"
 	      "                       starts training at once\n"
-	      "      --retrain-broken with --resume: a checkpoint that cannot be restored\n"
+	      "      --retrain-broken with --resume: a checkpoint that cannot be "
+	      "restored\n"
 	      "                       (truncated, corrupt) makes its run start again\n"
 	      "  -p, --print-config   print the resolved preset as YAML and exit\n"
 	      "  -i, --info           print versions and every place data is looked for\n"
-	      "      --theme NAME     UI theme: default, light, high-contrast, mono, or a\n"
+	      "      --theme NAME     UI theme: default, light, high-contrast, mono, or "
+	      "a\n"
 	      "                       file NAME.theme in ~/.config/plasticity/themes\n"
 	      "      --no-color       no colors in the UI (also when NO_COLOR is set)\n"
-	      "      --open DIR       show a finished run directory in the UI, read-only\n"
+	      "      --open DIR       show a finished run directory in the UI, "
+	      "read-only\n"
 	      "  -h, --help           this help, with every preset key\n"
 	      "  -V, --version        version\n"
 	      "\n"
@@ -80,26 +90,26 @@ static void usage(FILE *fp)
 static int dispatch(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "print-config", no_argument, NULL, 'p' },
-		{ "resume", required_argument, NULL, 'R' },
-		{ "retrain-broken", no_argument, NULL, 'B' },
-		{ "info", no_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "schema-roff", no_argument, NULL, 'S' },
-		{ "columns-roff", no_argument, NULL, 'L' },
-		{ "theme", required_argument, NULL, 'T' },
-		{ "no-color", no_argument, NULL, 'C' },
-		{ "open", required_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 },
+	        {"out", required_argument, NULL, 'o'},
+	        {"jobs", required_argument, NULL, 'j'},
+	        {"data-dir", required_argument, NULL, 'd'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"force", no_argument, NULL, 'f'},
+	        {"print-config", no_argument, NULL, 'p'},
+	        {"resume", required_argument, NULL, 'R'},
+	        {"retrain-broken", no_argument, NULL, 'B'},
+	        {"info", no_argument, NULL, 'i'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {"schema-roff", no_argument, NULL, 'S'},
+	        {"columns-roff", no_argument, NULL, 'L'},
+	        {"theme", required_argument, NULL, 'T'},
+	        {"no-color", no_argument, NULL, 'C'},
+	        {"open", required_argument, NULL, 'O'},
+	        {NULL, 0, NULL, 0},
 	};
-	struct cli_opts o = { 0 };
-	struct ui_opts u = { 0 };
+	struct cli_opts o = {0};
+	struct ui_opts u = {0};
 	const char *no_color = getenv("NO_COLOR");
 	int c, info = 0;
 	long long jobs;
@@ -115,9 +125,12 @@ static int dispatch(int argc, char **argv)
 			errno = 0;
 			jobs = strtoll(optarg, &end, 10);
 			o.jobs = jobs >= 1 && jobs <= 1024 ? (int)jobs : 0;
-			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.jobs == 0) {
-				fprintf(stderr, "plasticity: --jobs: expected 1..1024, got '%s'\n",
-					optarg);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    o.jobs == 0) {
+				fprintf(stderr,
+				        "plasticity: --jobs: expected 1..1024, got "
+				        "'%s'\n",
+				        optarg);
 				return pl_status_exit(PL_ERR_USAGE);
 			}
 			break;
@@ -178,16 +191,21 @@ static int dispatch(int argc, char **argv)
 		int first = optind < argc ? optind + 1 : argc;
 
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fputs("plasticity: the interactive UI needs a terminal; use 'plasticity run "
+			fputs("plasticity: the interactive UI needs a terminal; use "
+			      "'plasticity run "
 			      "PRESET' for batch runs\n",
 			      stderr);
 			return pl_status_exit(PL_ERR_USAGE);
 		}
-		u.preset = first < argc && strchr(argv[first], '=') == NULL ? argv[first++] : NULL;
+		u.preset = first < argc && strchr(argv[first], '=') == NULL
+		                   ? argv[first++]
+		                   : NULL;
 		u.overrides = argv + first;
 		u.noverrides = argc - first;
-		if (u.resume_dir != NULL && (u.preset != NULL || u.noverrides || u.open_dir)) {
-			fputs("plasticity: ui --resume takes the preset from the run directory: "
+		if (u.resume_dir != NULL &&
+		    (u.preset != NULL || u.noverrides || u.open_dir)) {
+			fputs("plasticity: ui --resume takes the preset from the run "
+			      "directory: "
 			      "no PRESET, KEY=VALUE or --open\n",
 			      stderr);
 			return pl_status_exit(PL_ERR_USAGE);
@@ -197,7 +215,8 @@ static int dispatch(int argc, char **argv)
 	if (strcmp(argv[optind], "run") == 0) {
 		if (o.resume != NULL) {
 			if (optind + 1 < argc) {
-				fputs("plasticity: --resume takes the preset from the run directory: "
+				fputs("plasticity: --resume takes the preset from the "
+				      "run directory: "
 				      "no PRESET or KEY=VALUE\n",
 				      stderr);
 				return pl_status_exit(PL_ERR_USAGE);
@@ -205,13 +224,16 @@ static int dispatch(int argc, char **argv)
 			return cli_run(&o, NULL, NULL, 0);
 		}
 		if (optind + 1 >= argc) {
-			fputs("plasticity: run: missing PRESET\nTry 'plasticity --help'.\n", stderr);
+			fputs("plasticity: run: missing PRESET\nTry 'plasticity "
+			      "--help'.\n",
+			      stderr);
 			return pl_status_exit(PL_ERR_USAGE);
 		}
-		return cli_run(&o, argv[optind + 1], argv + optind + 2, argc - optind - 2);
+		return cli_run(&o, argv[optind + 1], argv + optind + 2,
+		               argc - optind - 2);
 	}
 	fprintf(stderr, "plasticity: unknown command '%s'\nTry 'plasticity --help'.\n",
-		argv[optind]);
+	        argv[optind]);
 	return pl_status_exit(PL_ERR_USAGE);
 }
 
@@ -226,7 +248,7 @@ int main(int argc, char **argv)
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "plasticity: standard output: write error: %s\n",
-			strerror(errno ? errno : EIO));
+		        strerror(errno ? errno : EIO));
 		return status ? status : pl_status_exit(PL_ERR_IO);
 	}
 	return status;

@@ -160,11 +160,11 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		return pl_status_exit(st);
 	}
 	if (!o->quiet)
-		fprintf(
-		    stderr,
-		    "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> %s%s\n",
-		    p->name, p->nmethods, p->runs, p->tasks, jobs_of(o), dir,
-		    resumed ? " (resumed)" : "");
+		fprintf(stderr,
+		        "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> "
+		        "%s%s\n",
+		        p->name, p->nmethods, p->runs, p->tasks, jobs_of(o), dir,
+		        resumed ? " (resumed)" : "");
 	event_loop(s, &v);
 	if (session_finish(s, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);

@@ -12,12 +12,13 @@ float *hook_state_add(struct hook *h, const char *name, size_t n)
 	float *buf;
 
 	if (h->nstate >= HOOK_MAX_STATE) {
-		fprintf(stderr, "plasticity: hook %s declares more than %d state buffers\n",
-			h->desc->name, HOOK_MAX_STATE);
+		fprintf(stderr,
+		        "plasticity: hook %s declares more than %d state buffers\n",
+		        h->desc->name, HOOK_MAX_STATE);
 		abort();
 	}
 	buf = xalloc_floats(n);
-	h->state[h->nstate++] = (struct state_buf){ name, buf, n };
+	h->state[h->nstate++] = (struct state_buf){name, buf, n};
 	return buf;
 }
 

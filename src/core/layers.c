@@ -12,7 +12,7 @@
 #include "plasticity/util.h"
 
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B,
-		    int nin, int nout)
+                    int nin, int nout)
 {
 	for (int i = 0; i < B; i++)
 		memcpy(out + (size_t)i * nout, b, (size_t)nout * sizeof(float));
@@ -30,8 +30,8 @@ PL_HOT static void column_sums(float *db, const float *dout, int B, int nout)
 	}
 }
 
-void linear_backward(float *din, float *dw, float *db, const float *dout,
-		     const float *in, const float *w, int B, int nin, int nout)
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                     const float *w, int B, int nin, int nout)
 {
 	/* Overwrite, not accumulate: saves zeroing the whole gradient per step. */
 	gemm(1, 0, nout, nin, B, 1.0f, dout, nout, in, nin, 0.0f, dw, nin);
@@ -53,7 +53,7 @@ PL_HOT void relu_backward(float *d, const float *y, int n)
 }
 
 float softmax_xent_forward(float *probs, const float *logits, const uint8_t *y, int B,
-			   int C)
+                           int C)
 {
 	double loss = 0.0;
 
@@ -77,7 +77,7 @@ float softmax_xent_forward(float *probs, const float *logits, const uint8_t *y, 
 }
 
 void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *y, int B,
-			   int C)
+                           int C)
 {
 	float inv = 1.0f / (float)B;
 

@@ -19,12 +19,12 @@ struct mlp {
 	int max_batch;
 	size_t nparams;
 	size_t woff[MLP_MAX_LAYERS], boff[MLP_MAX_LAYERS];
-	float *params;                 /* (nparams) */
+	float *params;                  /* (nparams) */
 	float *act[MLP_MAX_LAYERS + 1]; /* act[l] (max_batch, sizes[l]), l >= 1 */
-	float *probs;                  /* (max_batch, outputs) */
-	float *delta[2];               /* (max_batch, widest) ping-pong gradients */
-	int count_next;                /* count the next loss_grad's correct answers */
-	int correct;                   /* ... here */
+	float *probs;                   /* (max_batch, outputs) */
+	float *delta[2];                /* (max_batch, widest) ping-pong gradients */
+	int count_next;                 /* count the next loss_grad's correct answers */
+	int correct;                    /* ... here */
 };
 
 struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
@@ -140,7 +140,7 @@ static void mlp_forward(struct mlp *m, const float *x, int B)
 		float *out = m->act[l + 1];
 
 		linear_forward(out, in, m->params + m->woff[l], m->params + m->boff[l], B,
-			       m->sizes[l], m->sizes[l + 1]);
+		               m->sizes[l], m->sizes[l + 1]);
 		if (l + 1 < m->nlayers)
 			relu_forward(out, B * m->sizes[l + 1]);
 		in = out;
@@ -165,7 +165,7 @@ float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, floa
 		float *din = l > 0 ? m->delta[(L - l) & 1] : NULL;
 
 		linear_backward(din, grad + m->woff[l], grad + m->boff[l], d, in,
-				m->params + m->woff[l], B, m->sizes[l], m->sizes[l + 1]);
+		                m->params + m->woff[l], B, m->sizes[l], m->sizes[l + 1]);
 		if (din != NULL)
 			relu_backward(din, m->act[l], B * m->sizes[l]);
 		d = din;
@@ -188,7 +188,8 @@ double mlp_flops_per_example(const struct mlp *m)
 {
 	double f = 0.0;
 
-	/* forward 2·in·out; backward 2·in·out for dW and, past layer 0, 2·in·out for din */
+	/* forward 2·in·out; backward 2·in·out for dW and, past layer 0, 2·in·out for din
+	 */
 	for (int l = 0; l < m->nlayers; l++)
 		f += (l > 0 ? 6.0 : 4.0) * m->sizes[l] * m->sizes[l + 1];
 	return f;

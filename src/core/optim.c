@@ -15,9 +15,9 @@
 
 /* Adding an optimizer: its file, its enum constant, and one line here. */
 const struct optim_desc *const optim_descs[] = {
-	[OPTIM_SGD] = &optim_sgd,
-	[OPTIM_SAM] = &optim_sam,
-	[OPTIM_GNP] = &optim_gnp,
+        [OPTIM_SGD] = &optim_sgd,
+        [OPTIM_SAM] = &optim_sam,
+        [OPTIM_GNP] = &optim_gnp,
 };
 const int optim_count = sizeof(optim_descs) / sizeof(optim_descs[0]);
 
@@ -29,8 +29,8 @@ __attribute__((constructor)) static void optim_choices_init(void)
 	size_t at = 0;
 
 	for (int i = 0; i < optim_count; i++)
-		at += (size_t)snprintf(optim_choices + at, sizeof(optim_choices) - at, "%s%s",
-				       i ? "|" : "", optim_descs[i]->name);
+		at += (size_t)snprintf(optim_choices + at, sizeof(optim_choices) - at,
+		                       "%s%s", i ? "|" : "", optim_descs[i]->name);
 }
 
 const struct optim_desc *optim_desc(enum optimizer o)
@@ -94,7 +94,7 @@ int optim_state(struct optim *o, struct state_buf *out, int max)
 	int n = 0;
 
 	if (o->vel != NULL && n < max)
-		out[n] = (struct state_buf){ "velocity", o->vel, o->n };
+		out[n] = (struct state_buf){"velocity", o->vel, o->n};
 	n += o->vel != NULL;
 	return n;
 }
@@ -102,7 +102,7 @@ int optim_state(struct optim *o, struct state_buf *out, int max)
 /* The base update; the flags are constants at each call site, so every
  * combination compiles to its own branch-free, vectorized loop. */
 static inline void update(struct optim *o, float *restrict w, int has_dir2, int has_undo,
-			  int has_vel)
+                          int has_vel)
 {
 	const float *restrict d = o->dir, *restrict d2 = o->dir2, *restrict u = o->undo;
 	float *restrict v = o->vel;
@@ -123,21 +123,37 @@ static inline void update(struct optim *o, float *restrict w, int has_dir2, int 
 }
 
 PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
-			int B)
+                        int B)
 {
 	float *w = mlp_params(m), loss;
 
 	o->dir2 = o->undo = NULL;
 	loss = o->desc->direction(o, m, x, y, B);
 	switch ((o->dir2 != NULL) << 2 | (o->undo != NULL) << 1 | (o->vel != NULL)) {
-	case 0: update(o, w, 0, 0, 0); break;
-	case 1: update(o, w, 0, 0, 1); break;
-	case 2: update(o, w, 0, 1, 0); break;
-	case 3: update(o, w, 0, 1, 1); break;
-	case 4: update(o, w, 1, 0, 0); break;
-	case 5: update(o, w, 1, 0, 1); break;
-	case 6: update(o, w, 1, 1, 0); break;
-	default: update(o, w, 1, 1, 1); break;
+	case 0:
+		update(o, w, 0, 0, 0);
+		break;
+	case 1:
+		update(o, w, 0, 0, 1);
+		break;
+	case 2:
+		update(o, w, 0, 1, 0);
+		break;
+	case 3:
+		update(o, w, 0, 1, 1);
+		break;
+	case 4:
+		update(o, w, 1, 0, 0);
+		break;
+	case 5:
+		update(o, w, 1, 0, 1);
+		break;
+	case 6:
+		update(o, w, 1, 1, 0);
+		break;
+	default:
+		update(o, w, 1, 1, 1);
+		break;
 	}
 	return loss;
 }
@@ -146,7 +162,7 @@ PL_HOT double vec_norm(const float *a, size_t n)
 {
 	/* Eight independent float lanes let the compiler vectorize; each lane
 	 * sums about n/8 terms, and the lanes are added in double. */
-	float lane[8] = { 0 };
+	float lane[8] = {0};
 	double s = 0.0;
 	size_t i = 0;
 
@@ -167,7 +183,7 @@ PL_HOT void vec_axpy(float *y, float a, const float *x, size_t n)
 }
 
 float optim_direction(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
-		      int B, float *dir)
+                      int B, float *dir)
 {
 	float *w = mlp_params(m), loss;
 
@@ -175,7 +191,7 @@ float optim_direction(struct optim *o, struct mlp *m, const float *x, const uint
 	loss = o->desc->direction(o, m, x, y, B);
 	for (size_t i = 0; i < o->n; i++)
 		dir[i] = o->dir2 ? (1.0f - o->alpha) * o->dir[i] + o->alpha * o->dir2[i]
-				 : o->dir[i];
+		                 : o->dir[i];
 	if (o->undo != NULL)
 		vec_axpy(w, -o->undo_scale, o->undo, o->n);
 	return loss;

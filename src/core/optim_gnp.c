@@ -12,7 +12,7 @@
 #include "plasticity/util.h"
 
 static float gnp_direction(struct optim *o, struct mlp *m, const float *x,
-			   const uint8_t *y, int B)
+                           const uint8_t *y, int B)
 {
 	float *w = mlp_params(m), *g1 = o->grad;
 	size_t n = o->n;
@@ -40,15 +40,17 @@ static void gnp_label(const struct method *m, char *buf, size_t len)
 	snprintf(buf, len, " lambda=%g r=%g", m->lambda, m->r);
 }
 
-static const char *const gnp_keys[] = { "lambda", "r", NULL };
+static const char *const gnp_keys[] = {"lambda", "r", NULL};
 
 const struct optim_desc optim_gnp = {
-	.name = "gnp",
-	.title = "objective L + lambda ||grad L||, finite-difference form:\n"
-		 "       g2 = grad L(w + r g/||g||);  w -= lr ((1 - lambda/r) g + (lambda/r) g2)\n"
-		 "                                                          (Zhao et al. 2022)",
-	.keys = gnp_keys,
-	.label = gnp_label,
-	.setup = gnp_setup,
-	.direction = gnp_direction,
+        .name = "gnp",
+        .title = "objective L + lambda ||grad L||, finite-difference form:\n"
+                 "       g2 = grad L(w + r g/||g||);  w -= lr ((1 - lambda/r) g + "
+                 "(lambda/r) g2)\n"
+                 "                                                          (Zhao et al. "
+                 "2022)",
+        .keys = gnp_keys,
+        .label = gnp_label,
+        .setup = gnp_setup,
+        .direction = gnp_direction,
 };

@@ -14,7 +14,7 @@
 #include "plasticity/util.h"
 
 static float sam_direction(struct optim *o, struct mlp *m, const float *x,
-			   const uint8_t *y, int B)
+                           const uint8_t *y, int B)
 {
 	float *w = mlp_params(m), *g = o->grad;
 	size_t n = o->n;
@@ -57,13 +57,13 @@ static void sam_label(const struct method *m, char *buf, size_t len)
 	snprintf(buf, len, " rho=%g%s", m->rho, m->adaptive ? " adaptive" : "");
 }
 
-static const char *const sam_keys[] = { "rho", "adaptive", NULL };
+static const char *const sam_keys[] = {"rho", "adaptive", NULL};
 
 const struct optim_desc optim_sam = {
-	.name = "sam",
-	.title = "e = rho g/||g||;  w -= lr grad L(w + e)            (Foret et al. 2021)",
-	.keys = sam_keys,
-	.label = sam_label,
-	.setup = sam_setup,
-	.direction = sam_direction,
+        .name = "sam",
+        .title = "e = rho g/||g||;  w -= lr grad L(w + e)            (Foret et al. 2021)",
+        .keys = sam_keys,
+        .label = sam_label,
+        .setup = sam_setup,
+        .direction = sam_direction,
 };

@@ -4,16 +4,16 @@
 #include "optim_impl.h"
 
 static float sgd_direction(struct optim *o, struct mlp *m, const float *x,
-			   const uint8_t *y, int B)
+                           const uint8_t *y, int B)
 {
 	return mlp_loss_grad(m, x, y, B, o->grad);
 }
 
-static const char *const sgd_keys[] = { NULL };
+static const char *const sgd_keys[] = {NULL};
 
 const struct optim_desc optim_sgd = {
-	.name = "sgd",
-	.title = "w -= lr g",
-	.keys = sgd_keys,
-	.direction = sgd_direction,
+        .name = "sgd",
+        .title = "w -= lr g",
+        .keys = sgd_keys,
+        .direction = sgd_direction,
 };

@@ -33,8 +33,9 @@
 struct probe {
 	int n, nlayers;
 	size_t nparams;
-	float *acts[MLP_MAX_LAYERS + 1]; /* acts[l] (n, sizes[l]) hidden layer l, l >= 1 */
-	float *svals;                    /* (widest) */
+	float *acts[MLP_MAX_LAYERS +
+	            1]; /* acts[l] (n, sizes[l]) hidden layer l, l >= 1 */
+	float *svals;   /* (widest) */
 	float *grad, *chunk, *save, *v, *hv, *gplus; /* (nparams) */
 };
 
@@ -79,7 +80,7 @@ void probe_free(struct probe *pr)
 /* Mean loss and accuracy over the probe set; with keep, the hidden
  * activations of every example into pr->acts. */
 static double eval_pass(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y,
-			int n, int keep, double *acc)
+                        int n, int keep, double *acc)
 {
 	int in = mlp_size(m, 0), mb = mlp_max_batch(m);
 	long correct = 0;
@@ -90,7 +91,8 @@ static double eval_pass(struct probe *pr, struct mlp *m, const float *x, const u
 
 		correct += mlp_evaluate(m, x + (size_t)i * in, y + i, B, &loss);
 		for (int l = 1; keep && l < pr->nlayers; l++)
-			memcpy(pr->acts[l] + (size_t)i * mlp_size(m, l), mlp_activation(m, l),
+			memcpy(pr->acts[l] + (size_t)i * mlp_size(m, l),
+			       mlp_activation(m, l),
 			       (size_t)B * mlp_size(m, l) * sizeof(float));
 	}
 	if (acc != NULL)
@@ -100,7 +102,7 @@ static double eval_pass(struct probe *pr, struct mlp *m, const float *x, const u
 
 /* g = grad of the mean loss over the probe set; returns that loss. */
 static double full_grad(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y,
-			int n, float *g)
+                        int n, float *g)
 {
 	int in = mlp_size(m, 0), mb = mlp_max_batch(m);
 	double loss = 0.0;
@@ -109,7 +111,9 @@ static double full_grad(struct probe *pr, struct mlp *m, const float *x, const u
 	for (int i = 0; i < n; i += mb) {
 		int B = n - i < mb ? n - i : mb;
 
-		loss += (double)mlp_loss_grad(m, x + (size_t)i * in, y + i, B, pr->chunk) * B;
+		loss += (double)mlp_loss_grad(m, x + (size_t)i * in, y + i, B,
+		                              pr->chunk) *
+		        B;
 		vec_axpy(g, (float)B / (float)n, pr->chunk, pr->nparams);
 	}
 	return loss / n;
@@ -117,7 +121,7 @@ static double full_grad(struct probe *pr, struct mlp *m, const float *x, const u
 
 /* out = H v (||v|| = 1) by central differences; the weights end as they began. */
 static void hvp(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y, int n,
-		const float *v, float h, float *out)
+                const float *v, float h, float *out)
 {
 	float *w = mlp_params(m);
 
@@ -156,7 +160,7 @@ static void scale(float *a, double k, size_t n)
  * the eigenvalue of largest magnitude of H - shift.
  */
 static double power(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y,
-		    int n, float h, double shift, int cap, struct rng *r, int *iters)
+                    int n, float h, double shift, int cap, struct rng *r, int *iters)
 {
 	double lam = NAN, norm;
 	size_t P = pr->nparams;
@@ -186,8 +190,9 @@ static double power(struct probe *pr, struct mlp *m, const float *x, const uint8
 /* The top (largest) eigenvalue of H. Power iteration finds the eigenvalue
  * of largest magnitude; when that is negative, the top one is found on
  * H - lam1 I, whose spectrum is then >= 0 with lam_top - lam1 largest. */
-static double lambda_max(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y,
-			 int n, float h, const struct probe_cfg *cfg, struct rng *r, int *iters)
+static double lambda_max(struct probe *pr, struct mlp *m, const float *x,
+                         const uint8_t *y, int n, float h, const struct probe_cfg *cfg,
+                         struct rng *r, int *iters)
 {
 	double lam1;
 
@@ -199,8 +204,8 @@ static double lambda_max(struct probe *pr, struct mlp *m, const float *x, const 
 }
 
 /* Hutchinson: tr(H) ~ mean of z^T H z, z Rademacher (z = sqrt(P) v, ||v|| = 1). */
-static double hutchinson(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y,
-			 int n, float h, int samples, struct rng *r)
+static double hutchinson(struct probe *pr, struct mlp *m, const float *x,
+                         const uint8_t *y, int n, float h, int samples, struct rng *r)
 {
 	size_t P = pr->nparams;
 	double sum = 0.0;
@@ -248,7 +253,7 @@ int probe_arank(const float *s, int k, double keep)
 
 /* Dead and dormant fractions of hidden layer l from its activations. */
 static void unit_health(struct probe *pr, const struct mlp *m, int l, int n, double tau,
-			double *dead, double *dormant)
+                        double *dead, double *dormant)
 {
 	int w = mlp_size(m, l), ndead = 0, ndormant = 0;
 	double *mean = xcalloc((size_t)w, sizeof(double)), layer = 0.0;
@@ -272,7 +277,7 @@ static void unit_health(struct probe *pr, const struct mlp *m, int l, int n, dou
 }
 
 static void weights(const struct probe *pr, struct mlp *m, const float *init,
-		    struct probe_result *out)
+                    struct probe_result *out)
 {
 	const float *w = mlp_params(m);
 	double d = 0.0;
@@ -295,24 +300,27 @@ void probe_result_nan(struct probe_result *out)
 {
 	double *f = (double *)out;
 
-	for (size_t i = 0; i < offsetof(struct probe_result, hessian_iters) / sizeof(double); i++)
+	for (size_t i = 0;
+	     i < offsetof(struct probe_result, hessian_iters) / sizeof(double); i++)
 		f[i] = NAN;
 	out->hessian_iters = 0;
 }
 
 void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y, int n,
-	       const float *init, const struct probe_cfg *cfg, struct probe_result *out)
+               const float *init, const struct probe_cfg *cfg, struct probe_result *out)
 {
 	unsigned want = cfg->metrics;
 	double loss = NAN, acc = NAN;
 	struct rng r;
-	float h = sqrtf(FLT_EPSILON) * (1.0f + (float)vec_norm(mlp_params(m), pr->nparams));
+	float h =
+	        sqrtf(FLT_EPSILON) * (1.0f + (float)vec_norm(mlp_params(m), pr->nparams));
 
 	probe_result_nan(out);
 	n = n < pr->n ? n : pr->n;
 	if (n <= 0)
 		return;
-	if (want & (PROBE_DEAD | PROBE_DORMANT | PROBE_RANK | PROBE_LOSS | PROBE_SHARPNESS))
+	if (want &
+	    (PROBE_DEAD | PROBE_DORMANT | PROBE_RANK | PROBE_LOSS | PROBE_SHARPNESS))
 		loss = eval_pass(pr, m, x, y, n, 1, &acc);
 	if (want & PROBE_LOSS) {
 		out->loss = loss;
@@ -321,7 +329,7 @@ void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y
 	for (int l = 1; l < pr->nlayers; l++) {
 		if (want & (PROBE_DEAD | PROBE_DORMANT))
 			unit_health(pr, m, l, n, cfg->dormant_tau, &out->dead[l - 1],
-				    &out->dormant[l - 1]);
+			            &out->dormant[l - 1]);
 		if (!(want & PROBE_DEAD))
 			out->dead[l - 1] = NAN;
 		if (!(want & PROBE_DORMANT))
@@ -347,14 +355,16 @@ void probe_run(struct probe *pr, struct mlp *m, const float *x, const uint8_t *y
 			float *w = mlp_params(m);
 
 			memcpy(pr->save, w, pr->nparams * sizeof(float));
-			vec_axpy(w, (float)(cfg->rho / (g + 1e-12)), pr->grad, pr->nparams);
+			vec_axpy(w, (float)(cfg->rho / (g + 1e-12)), pr->grad,
+			         pr->nparams);
 			out->sharpness = eval_pass(pr, m, x, y, n, 0, NULL) - loss;
 			memcpy(w, pr->save, pr->nparams * sizeof(float));
 		}
 	}
 	rng_seed(&r, cfg->seed, RNG_STREAM_PROBE, cfg->index);
 	if (want & PROBE_HESSIAN)
-		out->lambda_max = lambda_max(pr, m, x, y, n, h, cfg, &r, &out->hessian_iters);
+		out->lambda_max =
+		        lambda_max(pr, m, x, y, n, h, cfg, &r, &out->hessian_iters);
 	if (want & PROBE_TRACE)
 		out->trace = hutchinson(pr, m, x, y, n, h, cfg->trace_samples, &r);
 }
@@ -363,18 +373,18 @@ static const struct {
 	const char *name;
 	unsigned bits;
 } metric_names[] = {
-	{ "dead", PROBE_DEAD },
-	{ "dormant", PROBE_DORMANT },
-	{ "rank", PROBE_RANK },
-	{ "weights", PROBE_WEIGHTS },
-	{ "grad", PROBE_GRAD },
-	{ "sharpness", PROBE_SHARPNESS },
-	{ "loss", PROBE_LOSS },
-	{ "hessian", PROBE_HESSIAN },
-	{ "trace", PROBE_TRACE },
-	{ "default", PROBE_DEFAULT },
-	{ "all", PROBE_DEFAULT | PROBE_HESSIAN | PROBE_TRACE },
-	{ "none", 0 },
+        {"dead", PROBE_DEAD},
+        {"dormant", PROBE_DORMANT},
+        {"rank", PROBE_RANK},
+        {"weights", PROBE_WEIGHTS},
+        {"grad", PROBE_GRAD},
+        {"sharpness", PROBE_SHARPNESS},
+        {"loss", PROBE_LOSS},
+        {"hessian", PROBE_HESSIAN},
+        {"trace", PROBE_TRACE},
+        {"default", PROBE_DEFAULT},
+        {"all", PROBE_DEFAULT | PROBE_HESSIAN | PROBE_TRACE},
+        {"none", 0},
 };
 
 int probe_metrics_parse(const char *text, unsigned *mask, char *bad, size_t len)
@@ -390,7 +400,8 @@ int probe_metrics_parse(const char *text, unsigned *mask, char *bad, size_t len)
 		if (n == 0)
 			break;
 		for (i = 0; i < nm; i++)
-			if (strlen(metric_names[i].name) == n && strncmp(metric_names[i].name, p, n) == 0)
+			if (strlen(metric_names[i].name) == n &&
+			    strncmp(metric_names[i].name, p, n) == 0)
 				break;
 		if (i == nm) {
 			snprintf(bad, len, "%.*s", (int)(n < 40 ? n : 40), p);

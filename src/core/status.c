@@ -12,8 +12,8 @@ static const struct {
 	const char *msg;
 	int exit;
 } status_table[] = {
-#define PL_STATUS_ROW(code, exit, msg) { msg, exit },
-	PL_STATUS_LIST(PL_STATUS_ROW)
+#define PL_STATUS_ROW(code, exit, msg) {msg, exit},
+        PL_STATUS_LIST(PL_STATUS_ROW)
 #undef PL_STATUS_ROW
 };
 

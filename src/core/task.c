@@ -12,8 +12,6 @@
 #include "plasticity/task.h"
 #include "plasticity/util.h"
 
-
-
 struct task_stream {
 	const struct preset *p;
 	const struct dataset *ds;
@@ -38,7 +36,7 @@ static uint32_t select_labels(const struct idx_split *s, int a, int b, uint32_t 
 }
 
 enum pl_status task_stream_new(struct task_stream **out, const struct preset *p,
-			       const struct dataset *ds, uint64_t seed, char **cause)
+                               const struct dataset *ds, uint64_t seed, char **cause)
 {
 	struct task_stream *ts = xcalloc(1, sizeof(*ts));
 	int k = 0;
@@ -74,10 +72,11 @@ enum pl_status task_stream_new(struct task_stream **out, const struct preset *p,
 
 			if (task->ntrain == 0 || task->ntest == 0) {
 				enum pl_status st = pl_fail(
-					cause, PL_ERR_DATA,
-					"%s: no %s images of digits %d and %d for task %d",
-					ds->dir, task->ntrain == 0 ? "training" : "test",
-					task->digit_a, task->digit_b, t + 1);
+				        cause, PL_ERR_DATA,
+				        "%s: no %s images of digits %d and %d for task "
+				        "%d",
+				        ds->dir, task->ntrain == 0 ? "training" : "test",
+				        task->digit_a, task->digit_b, t + 1);
 				task_stream_free(ts);
 				return st;
 			}
@@ -159,7 +158,7 @@ const struct task *task_stream_get(struct task_stream *ts, int t)
 }
 
 void task_gather(const struct task *task, const struct idx_split *split,
-		 const uint32_t *idx, int B, float *x, uint8_t *y)
+                 const uint32_t *idx, int B, float *x, uint8_t *y)
 {
 	static const float scale = 1.0f / 255.0f;
 

@@ -23,7 +23,7 @@
 #include "plasticity/util.h"
 
 /* Examples evaluated per forward pass; large enough to keep GEMMs efficient. */
-#define EVAL_CHUNK 500
+#define EVAL_CHUNK    500
 #define RUN_MAX_HOOKS 8
 /* State buffers a checkpoint can carry: the optimizer's and every hook's. */
 #define RUN_MAX_STATE (2 + RUN_MAX_HOOKS * HOOK_MAX_STATE)
@@ -34,13 +34,13 @@ struct run {
 	const struct dataset *ds;
 	uint64_t seed;
 	int done;
-	int chunk;          /* rows of x and y */
+	int chunk; /* rows of x and y */
 	struct mlp *mlp;
 	struct optim *optim;
 	struct task_stream *tasks;
-	uint32_t *order;    /* (ds->train.n) this epoch's example order */
-	float *x;           /* (chunk, IDX_PIXELS) mini-batch */
-	uint8_t *y;         /* (chunk) */
+	uint32_t *order; /* (ds->train.n) this epoch's example order */
+	float *x;        /* (chunk, IDX_PIXELS) mini-batch */
+	uint8_t *y;      /* (chunk) */
 	int method_index, run_index;
 	unsigned char *results; /* (tasks, task_result_size) what each task produced */
 	long steps;             /* optimizer steps so far */
@@ -59,7 +59,8 @@ static void probe_setup(struct run *r)
 {
 	char bad[48];
 
-	if (probe_metrics_parse(r->p->diagnostics, &r->probe_metrics, bad, sizeof(bad)) != 0)
+	if (probe_metrics_parse(r->p->diagnostics, &r->probe_metrics, bad, sizeof(bad)) !=
+	    0)
 		r->probe_metrics = 0; /* refused when the preset was loaded */
 	if (r->probe_metrics == 0 && r->p->hessian_every == 0)
 		return;
@@ -71,7 +72,7 @@ static void probe_setup(struct run *r)
 }
 
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
-		       int run_index, const struct dataset *ds, char **cause)
+                       int run_index, const struct dataset *ds, char **cause)
 {
 	struct run *r = xcalloc(1, sizeof(*r));
 	int sizes[MLP_MAX_LAYERS + 1], n = 0;
@@ -112,11 +113,12 @@ void run_add_hook(struct run *r, const struct hook_desc *d, void *arg)
 	struct hook *h;
 
 	if (r->nhooks >= RUN_MAX_HOOKS) {
-		fprintf(stderr, "plasticity: more than %d hooks on a run\n", RUN_MAX_HOOKS);
+		fprintf(stderr, "plasticity: more than %d hooks on a run\n",
+		        RUN_MAX_HOOKS);
 		abort();
 	}
 	h = &r->hooks[r->nhooks++];
-	*h = (struct hook){ .desc = d, .arg = arg };
+	*h = (struct hook){.desc = d, .arg = arg};
 	if (d->init != NULL)
 		d->init(h, r->mlp);
 }
@@ -159,10 +161,11 @@ uint64_t run_seed(const struct run *r)
 size_t task_result_size(const struct preset *p)
 {
 	size_t n = sizeof(struct task_result) +
-		   (p->accuracy_matrix ? (size_t)p->tasks * sizeof(float) : 0);
+	           (p->accuracy_matrix ? (size_t)p->tasks * sizeof(float) : 0);
 
 	/* Results are stored back to back in arrays: keep each one aligned. */
-	return (n + _Alignof(struct task_result) - 1) & ~(_Alignof(struct task_result) - 1);
+	return (n + _Alignof(struct task_result) - 1) &
+	       ~(_Alignof(struct task_result) - 1);
 }
 
 /* Test accuracy of the current network on task (its whole test set). */
@@ -172,7 +175,7 @@ static double run_test(struct run *r, const struct task *task)
 
 	for (uint32_t i = 0; i < task->ntest; i += (uint32_t)r->chunk) {
 		int B = (int)(task->ntest - i < (uint32_t)r->chunk ? task->ntest - i
-								   : (uint32_t)r->chunk);
+		                                                   : (uint32_t)r->chunk);
 
 		task_gather(task, &r->ds->test, task->test + i, B, r->x, r->y);
 		correct += mlp_evaluate(r->mlp, r->x, r->y, B, NULL);
@@ -185,15 +188,20 @@ static double run_test(struct run *r, const struct task *task)
  * examples in dataset order; the Hessian ones only every hessian_every
  * tasks. Untimed: it is not training. */
 static void run_probe(struct run *r, const struct task *task, int diverged,
-		      struct task_result *res)
+                      struct task_result *res)
 {
 	const struct preset *p = r->p;
-	struct probe_cfg cfg = { r->probe_metrics & ~(PROBE_HESSIAN | PROBE_TRACE),
-				 p->dormant_tau, p->sharpness_rho, p->hessian_iters, 10,
-				 r->seed, (uint64_t)task->index };
+	struct probe_cfg cfg = {r->probe_metrics & ~(PROBE_HESSIAN | PROBE_TRACE),
+	                        p->dormant_tau,
+	                        p->sharpness_rho,
+	                        p->hessian_iters,
+	                        10,
+	                        r->seed,
+	                        (uint64_t)task->index};
 	struct probe_result out;
-	int n = (int)(task->ntrain < (uint32_t)p->probe_examples ? task->ntrain
-								  : (uint32_t)p->probe_examples);
+	int n = (int)(task->ntrain < (uint32_t)p->probe_examples
+	                      ? task->ntrain
+	                      : (uint32_t)p->probe_examples);
 
 	if (r->method->optimizer == OPTIM_SAM)
 		cfg.rho = r->method->rho;
@@ -203,7 +211,8 @@ static void run_probe(struct run *r, const struct task *task, int diverged,
 		probe_result_nan(&out);
 	} else {
 		task_gather(task, &r->ds->train, task->train, n, r->probe_x, r->probe_y);
-		probe_run(r->probe, r->mlp, r->probe_x, r->probe_y, n, r->init, &cfg, &out);
+		probe_run(r->probe, r->mlp, r->probe_x, r->probe_y, n, r->init, &cfg,
+		          &out);
 	}
 	for (int l = 0; l < p->nhidden; l++) {
 		res->dead[l] = out.dead[l];
@@ -224,20 +233,21 @@ static void run_probe(struct run *r, const struct task *task, int diverged,
 
 /* One pass over the task's training set in the order drawn for this epoch. */
 static enum pl_status run_epoch(struct run *r, const struct task *task, int epoch,
-				const struct run_ctl *hooks, double *loss_sum,
-				long *batches, int *diverged)
+                                const struct run_ctl *hooks, double *loss_sum,
+                                long *batches, int *diverged)
 {
 	int bs = r->p->batch_size;
 	int nb = (int)((task->ntrain + (uint32_t)bs - 1) / (uint32_t)bs);
 	struct rng rng;
 
 	memcpy(r->order, task->train, task->ntrain * sizeof(uint32_t));
-	rng_seed(&rng, r->seed, RNG_STREAM_ORDER, ((uint64_t)task->index << 20) | (uint64_t)epoch);
+	rng_seed(&rng, r->seed, RNG_STREAM_ORDER,
+	         ((uint64_t)task->index << 20) | (uint64_t)epoch);
 	rng_shuffle_u32(&rng, r->order, task->ntrain);
 	for (int b = 0; b < nb; b++) {
 		uint32_t start = (uint32_t)b * (uint32_t)bs;
 		int B = (int)(task->ntrain - start < (uint32_t)bs ? task->ntrain - start
-								  : (uint32_t)bs);
+		                                                  : (uint32_t)bs);
 		float loss;
 
 		if (hooks && hooks->stop && atomic_load(hooks->stop))
@@ -249,7 +259,8 @@ static enum pl_status run_epoch(struct run *r, const struct task *task, int epoc
 		r->steps++;
 		for (int h = 0; h < r->nhooks; h++)
 			if (r->hooks[h].desc->after_step != NULL)
-				r->hooks[h].desc->after_step(&r->hooks[h], r->mlp, r->steps);
+				r->hooks[h].desc->after_step(&r->hooks[h], r->mlp,
+				                             r->steps);
 		if (!isfinite(loss)) {
 			*diverged = 1;
 			return PL_OK;
@@ -257,13 +268,14 @@ static enum pl_status run_epoch(struct run *r, const struct task *task, int epoc
 		*loss_sum += loss;
 		++*batches;
 		if (hooks && hooks->on_batch)
-			hooks->on_batch(hooks->arg, epoch * nb + b + 1, r->p->epochs * nb);
+			hooks->on_batch(hooks->arg, epoch * nb + b + 1,
+			                r->p->epochs * nb);
 	}
 	return PL_OK;
 }
 
 enum pl_status run_next_task(struct run *r, struct task_result *res,
-			     const struct run_ctl *hooks)
+                             const struct run_ctl *hooks)
 {
 	const struct task *task = task_stream_get(r->tasks, r->done);
 	double t0 = pl_now(), t1, loss_sum = 0.0;
@@ -276,7 +288,8 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	res->digit_a = task->digit_a;
 	res->digit_b = task->digit_b;
 	for (int e = 0; e < r->p->epochs && !diverged; e++) {
-		enum pl_status st = run_epoch(r, task, e, hooks, &loss_sum, &batches, &diverged);
+		enum pl_status st =
+		        run_epoch(r, task, e, hooks, &loss_sum, &batches, &diverged);
 
 		if (st != PL_OK)
 			return st;
@@ -287,7 +300,8 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	t1 = pl_now();
 	res->samples = (long long)task->ntrain * r->p->epochs;
 	res->train_seconds = t1 - t0;
-	res->samples_per_s = res->train_seconds > 0 ? res->samples / res->train_seconds : 0;
+	res->samples_per_s =
+	        res->train_seconds > 0 ? res->samples / res->train_seconds : 0;
 	res->diverged = diverged;
 	res->train_loss = diverged ? NAN : loss_sum / (batches ? batches : 1);
 	res->test_acc = diverged ? NAN : run_test(r, task);
@@ -295,12 +309,14 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	run_probe(r, task, diverged, res);
 	if (r->p->accuracy_matrix && !diverged) {
 		for (int j = 0; j < r->done; j++)
-			res->acc_seen[j] = (float)run_test(r, task_stream_get(r->tasks, j));
+			res->acc_seen[j] =
+			        (float)run_test(r, task_stream_get(r->tasks, j));
 		res->acc_seen[r->done] = (float)res->test_acc;
 		res->nseen = r->done + 1;
 	}
 	res->seconds = pl_now() - t0;
-	memcpy(r->results + (size_t)r->done * task_result_size(r->p), res, task_result_size(r->p));
+	memcpy(r->results + (size_t)r->done * task_result_size(r->p), res,
+	       task_result_size(r->p));
 	r->done++;
 	return PL_OK;
 }
@@ -416,7 +432,7 @@ static void ckpt_header(const struct run *r, struct ckpt_header *h)
 /* PL_OK when h was written for a run configured as r; else the first key
  * that differs, named in *cause. */
 static enum pl_status ckpt_check_config(const struct run *r, const struct ckpt_header *h,
-					const char *path, char **cause)
+                                        const char *path, char **cause)
 {
 	const char *names[CKPT_NCFG];
 	double want[CKPT_NCFG];
@@ -424,10 +440,11 @@ static enum pl_status ckpt_check_config(const struct run *r, const struct ckpt_h
 
 	for (int i = 0; i < n; i++)
 		if (memcmp(&h->cfg[i], &want[i], sizeof(double)) != 0)
-			return pl_fail(cause, PL_ERR_DATA,
-				       "%s: written for a run with %s %.9g, this run has %.9g "
-				       "(a checkpoint of another preset)",
-				       path, names[i], h->cfg[i], want[i]);
+			return pl_fail(
+			        cause, PL_ERR_DATA,
+			        "%s: written for a run with %s %.9g, this run has %.9g "
+			        "(a checkpoint of another preset)",
+			        path, names[i], h->cfg[i], want[i]);
 	return PL_OK;
 }
 
@@ -462,7 +479,7 @@ enum pl_status run_save(const struct run *r, const char *path, char **cause)
 	ckpt_write(&af, &sum, &h, sizeof(h));
 	ckpt_write(&af, &sum, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
 	for (int i = 0; i < nst; i++) {
-		struct ckpt_state cs = { .n = st[i].n };
+		struct ckpt_state cs = {.n = st[i].n};
 
 		snprintf(cs.name, sizeof(cs.name), "%s", st[i].name);
 		ckpt_write(&af, &sum, &cs, sizeof(cs));
@@ -484,47 +501,53 @@ static int ckpt_read(FILE *fp, uint64_t *sum, void *buf, size_t n)
 
 /* The header, checked against what r expects. */
 static enum pl_status ckpt_read_header(struct run *r, FILE *fp, uint64_t *sum,
-				       struct ckpt_header *h, const char *path, char **cause)
+                                       struct ckpt_header *h, const char *path,
+                                       char **cause)
 {
 	struct ckpt_header want;
 
 	ckpt_header(r, &want);
 	if (!ckpt_read(fp, sum, h, sizeof(*h)) || memcmp(h->magic, want.magic, 8) != 0 ||
 	    h->version != want.version)
-		return pl_fail(cause, PL_ERR_DATA, "%s: not a plasticity checkpoint", path);
+		return pl_fail(cause, PL_ERR_DATA, "%s: not a plasticity checkpoint",
+		               path);
 	if (h->method != want.method || h->run != want.run || h->seed != want.seed ||
-	    h->nparams != want.nparams || h->result_size != want.result_size || h->done < 0 ||
-	    h->done > r->p->tasks || h->steps < 0)
-		return pl_fail(cause, PL_ERR_DATA, "%s: checkpoint does not match the run's preset",
-			       path);
+	    h->nparams != want.nparams || h->result_size != want.result_size ||
+	    h->done < 0 || h->done > r->p->tasks || h->steps < 0)
+		return pl_fail(cause, PL_ERR_DATA,
+		               "%s: checkpoint does not match the run's preset", path);
 	if (ckpt_check_config(r, h, path, cause) != PL_OK)
 		return PL_ERR_DATA;
 	if (h->nstate != want.nstate)
 		return pl_fail(cause, PL_ERR_DATA,
-			       "%s: holds %u state buffers, this run keeps %u", path, h->nstate,
-			       want.nstate);
+		               "%s: holds %u state buffers, this run keeps %u", path,
+		               h->nstate, want.nstate);
 	return PL_OK;
 }
 
 /* Each state buffer into a scratch copy (committed only if all is well). */
 static enum pl_status ckpt_read_state(FILE *fp, uint64_t *sum, const struct state_buf *st,
-				      int nst, float **copy, const char *path, char **cause)
+                                      int nst, float **copy, const char *path,
+                                      char **cause)
 {
 	for (int i = 0; i < nst; i++) {
 		struct ckpt_state cs;
 
 		if (!ckpt_read(fp, sum, &cs, sizeof(cs)))
-			return pl_fail(cause, PL_ERR_DATA, "%s: truncated checkpoint", path);
+			return pl_fail(cause, PL_ERR_DATA, "%s: truncated checkpoint",
+			               path);
 		cs.name[CKPT_NAME - 1] = '\0';
 		if (strcmp(cs.name, st[i].name) != 0 || cs.n != st[i].n)
 			return pl_fail(cause, PL_ERR_DATA,
-				       "%s: state buffer %d is '%s' (%llu floats), this run keeps "
-				       "'%s' (%zu)",
-				       path, i + 1, cs.name, (unsigned long long)cs.n, st[i].name,
-				       st[i].n);
+			               "%s: state buffer %d is '%s' (%llu floats), this "
+			               "run keeps "
+			               "'%s' (%zu)",
+			               path, i + 1, cs.name, (unsigned long long)cs.n,
+			               st[i].name, st[i].n);
 		copy[i] = xalloc_floats(st[i].n);
 		if (!ckpt_read(fp, sum, copy[i], st[i].n * sizeof(float)))
-			return pl_fail(cause, PL_ERR_DATA, "%s: truncated checkpoint", path);
+			return pl_fail(cause, PL_ERR_DATA, "%s: truncated checkpoint",
+			               path);
 	}
 	return PL_OK;
 }
@@ -533,7 +556,7 @@ enum pl_status run_restore(struct run *r, const char *path, char **cause)
 {
 	struct ckpt_header h;
 	struct state_buf st[RUN_MAX_STATE];
-	float *copy[RUN_MAX_STATE] = { NULL }, *w = xalloc_floats(mlp_nparams(r->mlp));
+	float *copy[RUN_MAX_STATE] = {NULL}, *w = xalloc_floats(mlp_nparams(r->mlp));
 	size_t n = mlp_nparams(r->mlp) * sizeof(float);
 	uint64_t sum = 0xcbf29ce484222325ULL, stored;
 	int nst = run_state(r, st);
@@ -543,7 +566,7 @@ enum pl_status run_restore(struct run *r, const char *path, char **cause)
 
 	if (fp == NULL) {
 		status = pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path,
-				 strerror(errno));
+		                 strerror(errno));
 		goto out;
 	}
 	if ((status = ckpt_read_header(r, fp, &sum, &h, path, cause)) != PL_OK)

@@ -121,8 +121,9 @@ enum pl_status mkdir_p(const char *path, char **cause)
 			continue;
 		*p = '\0';
 		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-			st = pl_fail(cause, PL_ERR_CANTCREAT, "%s: cannot create directory: %s",
-				     buf, strerror(errno));
+			st = pl_fail(cause, PL_ERR_CANTCREAT,
+			             "%s: cannot create directory: %s", buf,
+			             strerror(errno));
 			goto out;
 		}
 		*p = c;
@@ -144,8 +145,9 @@ enum pl_status atomic_open(struct atomic_file *af, const char *path, char **caus
 	af->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0 || (af->fp = fdopen(fd, "w")) == NULL) {
-		enum pl_status st = pl_fail(cause, PL_ERR_CANTCREAT, "%s: cannot create: %s",
-					    path, strerror(errno));
+		enum pl_status st =
+		        pl_fail(cause, PL_ERR_CANTCREAT, "%s: cannot create: %s", path,
+		                strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(af->path);
@@ -169,7 +171,8 @@ enum pl_status atomic_commit(struct atomic_file *af, char **cause)
 	if (err == 0 && rename(af->tmp, af->path) != 0)
 		err = errno;
 	if (err != 0) {
-		st = pl_fail(cause, PL_ERR_IO, "%s: cannot write: %s", af->path, strerror(err));
+		st = pl_fail(cause, PL_ERR_IO, "%s: cannot write: %s", af->path,
+		             strerror(err));
 		unlink(af->tmp);
 	}
 	free(af->path);

@@ -15,72 +15,75 @@
 #define TR(field) offsetof(struct task_result, field)
 
 const struct result_column result_columns[] = {
-    {"method_index", RCOL_METHOD_INDEX, 0, NULL, RCOL_KEY | RCOL_METHOD,
-     "Index of the method in the preset's methods list, from 0; files are read "
-     "back by it."},
-    {"method", RCOL_LABEL, 0, NULL, RCOL_METHOD,
-     "The method's label: optimizer and the keys that set it apart."},
-    {"optimizer", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD, "sgd, sam or gnp."},
-    {"lr", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD, "Learning rate."},
-    {"rho", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD, "SAM radius (empty for others)."},
-    {"lambda", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD,
-     "GNP penalty weight (empty for others)."},
-    {"run", RCOL_RUN, 0, NULL, RCOL_KEY, "Run number, from 1."},
-    {"seed", RCOL_SEED, 0, NULL, 0,
-     "The run's seed (preset seed + run - 1): initial weights, permutations and "
-     "batch order; the same for every method."},
-    {"task", RCOL_TASK, 0, NULL, RCOL_KEY, "Task number, from 1."},
-    {"digits", RCOL_DIGITS, 0, NULL, 0,
-     "Class setting: the task's digit pair a-b (a -> 0, b -> 1); empty for domain "
-     "tasks."},
-    {"test_acc", RCOL_DOUBLE, TR(test_acc), "%.6f", 0,
-     "Accuracy on the task's whole test set right after training on it."},
-    {"train_loss", RCOL_DOUBLE, TR(train_loss), "%.6f", 0,
-     "Mean mini-batch cross-entropy over the task's training (empty if not finite)."},
-    {"diverged", RCOL_INT, TR(diverged), NULL, 0,
-     "1 when the training loss became NaN or infinite: the run stopped there."},
-	{ "online_acc", RCOL_DOUBLE, TR(online_acc), "%.6f", RCOL_DIAG,
-	  "Online accuracy (Dohare et al. 2024): the fraction of the task's training "
-	  "examples the network classified correctly just before the step that used them." },
-	{ "dead", RCOL_HIDDEN, TR(dead), "%.6f", RCOL_DIAG,
-	  "Per hidden layer: fraction of units whose ReLU output is exactly 0 on every "
-	  "probe example (Dohare et al. 2024)." },
-	{ "dormant", RCOL_HIDDEN, TR(dormant), "%.6f", RCOL_DIAG,
-	  "Per hidden layer: fraction of units with s_i <= dormant_tau, s_i = mean_x "
-	  "|h_i(x)| / (mean over the layer's units of the same + 1e-9) (ReDo, Sokar et al. "
-	  "2023)." },
-	{ "erank", RCOL_HIDDEN, TR(erank), "%.4f", RCOL_DIAG,
-	  "Per hidden layer: effective rank exp(-sum p_k log p_k), p_k = sigma_k / sum "
-	  "sigma, of the (probe x width) activation matrix (Roy & Vetterli 2007)." },
-	{ "arank", RCOL_HIDDEN, TR(arank), "%.0f", RCOL_DIAG,
-	  "Per hidden layer: approximate rank, the fewest largest sigma_k holding 99% of "
-	  "sum sigma_k^2." },
-	{ "wmag", RCOL_LINEAR, TR(wmag), "%.6f", RCOL_DIAG,
-	  "Per linear layer (hidden layers, then the output): mean |w| of its weights, "
-	  "biases left out." },
-	{ "dist_init", RCOL_DOUBLE, TR(dist_init), "%.6f", RCOL_DIAG,
-	  "||theta - theta_0||_2 over every parameter: distance from the run's initial "
-	  "network." },
-	{ "grad_norm", RCOL_DOUBLE, TR(grad_norm), "%.6g", RCOL_DIAG,
-	  "||grad L||_2, L the mean cross-entropy over the probe set." },
-	{ "sharpness", RCOL_DOUBLE, TR(sharpness), "%.6g", RCOL_DIAG,
-	  "SAM sharpness L(w + rho g/||g||) - L(w) on the probe set, rho = sharpness_rho "
-	  "(a SAM method: its own rho)." },
-	{ "lambda_max", RCOL_DOUBLE, TR(lambda_max), "%.6g", RCOL_DIAG,
-	  "Top Hessian eigenvalue of L (every hessian_every tasks): power iteration on "
-	  "central-difference Hessian-vector products, h = sqrt(float eps)(1 + ||w||), to a "
-	  "relative change and residual of 1e-3 or hessian_iters iterations." },
-	{ "hessian_trace", RCOL_DOUBLE, TR(hessian_trace), "%.6g", RCOL_DIAG,
-	  "With 'trace' in diagnostics, on the Hessian's tasks: Hutchinson's estimate of "
-	  "tr(H), the mean of z^T H z over 10 Rademacher vectors z." },
-	{ "probe_loss", RCOL_DOUBLE, TR(probe_loss), "%.6f", RCOL_DIAG,
-	  "L: mean cross-entropy on the probe set after the task." },
-	{ "probe_acc", RCOL_DOUBLE, TR(probe_acc), "%.6f", RCOL_DIAG,
-	  "Accuracy on the probe set after the task." },
-    {"seconds", RCOL_DOUBLE, TR(seconds), "%.3f", RCOL_TIMING,
-     "Wall time of training, evaluating and probing the task."},
-    {"samples_per_s", RCOL_DOUBLE, TR(samples_per_s), "%.0f", RCOL_TIMING,
-     "Training examples (times epochs) per second of training, one core."},
+        {"method_index", RCOL_METHOD_INDEX, 0, NULL, RCOL_KEY | RCOL_METHOD,
+         "Index of the method in the preset's methods list, from 0; files are read "
+         "back by it."},
+        {"method", RCOL_LABEL, 0, NULL, RCOL_METHOD,
+         "The method's label: optimizer and the keys that set it apart."},
+        {"optimizer", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD, "sgd, sam or gnp."},
+        {"lr", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD, "Learning rate."},
+        {"rho", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD, "SAM radius (empty for others)."},
+        {"lambda", RCOL_METHOD_KEY, 0, NULL, RCOL_METHOD,
+         "GNP penalty weight (empty for others)."},
+        {"run", RCOL_RUN, 0, NULL, RCOL_KEY, "Run number, from 1."},
+        {"seed", RCOL_SEED, 0, NULL, 0,
+         "The run's seed (preset seed + run - 1): initial weights, permutations and "
+         "batch order; the same for every method."},
+        {"task", RCOL_TASK, 0, NULL, RCOL_KEY, "Task number, from 1."},
+        {"digits", RCOL_DIGITS, 0, NULL, 0,
+         "Class setting: the task's digit pair a-b (a -> 0, b -> 1); empty for domain "
+         "tasks."},
+        {"test_acc", RCOL_DOUBLE, TR(test_acc), "%.6f", 0,
+         "Accuracy on the task's whole test set right after training on it."},
+        {"train_loss", RCOL_DOUBLE, TR(train_loss), "%.6f", 0,
+         "Mean mini-batch cross-entropy over the task's training (empty if not finite)."},
+        {"diverged", RCOL_INT, TR(diverged), NULL, 0,
+         "1 when the training loss became NaN or infinite: the run stopped there."},
+        {"online_acc", RCOL_DOUBLE, TR(online_acc), "%.6f", RCOL_DIAG,
+         "Online accuracy (Dohare et al. 2024): the fraction of the task's training "
+         "examples the network classified correctly just before the step that used "
+         "them."},
+        {"dead", RCOL_HIDDEN, TR(dead), "%.6f", RCOL_DIAG,
+         "Per hidden layer: fraction of units whose ReLU output is exactly 0 on every "
+         "probe example (Dohare et al. 2024)."},
+        {"dormant", RCOL_HIDDEN, TR(dormant), "%.6f", RCOL_DIAG,
+         "Per hidden layer: fraction of units with s_i <= dormant_tau, s_i = mean_x "
+         "|h_i(x)| / (mean over the layer's units of the same + 1e-9) (ReDo, Sokar et "
+         "al. "
+         "2023)."},
+        {"erank", RCOL_HIDDEN, TR(erank), "%.4f", RCOL_DIAG,
+         "Per hidden layer: effective rank exp(-sum p_k log p_k), p_k = sigma_k / sum "
+         "sigma, of the (probe x width) activation matrix (Roy & Vetterli 2007)."},
+        {"arank", RCOL_HIDDEN, TR(arank), "%.0f", RCOL_DIAG,
+         "Per hidden layer: approximate rank, the fewest largest sigma_k holding 99% of "
+         "sum sigma_k^2."},
+        {"wmag", RCOL_LINEAR, TR(wmag), "%.6f", RCOL_DIAG,
+         "Per linear layer (hidden layers, then the output): mean |w| of its weights, "
+         "biases left out."},
+        {"dist_init", RCOL_DOUBLE, TR(dist_init), "%.6f", RCOL_DIAG,
+         "||theta - theta_0||_2 over every parameter: distance from the run's initial "
+         "network."},
+        {"grad_norm", RCOL_DOUBLE, TR(grad_norm), "%.6g", RCOL_DIAG,
+         "||grad L||_2, L the mean cross-entropy over the probe set."},
+        {"sharpness", RCOL_DOUBLE, TR(sharpness), "%.6g", RCOL_DIAG,
+         "SAM sharpness L(w + rho g/||g||) - L(w) on the probe set, rho = sharpness_rho "
+         "(a SAM method: its own rho)."},
+        {"lambda_max", RCOL_DOUBLE, TR(lambda_max), "%.6g", RCOL_DIAG,
+         "Top Hessian eigenvalue of L (every hessian_every tasks): power iteration on "
+         "central-difference Hessian-vector products, h = sqrt(float eps)(1 + ||w||), to "
+         "a "
+         "relative change and residual of 1e-3 or hessian_iters iterations."},
+        {"hessian_trace", RCOL_DOUBLE, TR(hessian_trace), "%.6g", RCOL_DIAG,
+         "With 'trace' in diagnostics, on the Hessian's tasks: Hutchinson's estimate of "
+         "tr(H), the mean of z^T H z over 10 Rademacher vectors z."},
+        {"probe_loss", RCOL_DOUBLE, TR(probe_loss), "%.6f", RCOL_DIAG,
+         "L: mean cross-entropy on the probe set after the task."},
+        {"probe_acc", RCOL_DOUBLE, TR(probe_acc), "%.6f", RCOL_DIAG,
+         "Accuracy on the probe set after the task."},
+        {"seconds", RCOL_DOUBLE, TR(seconds), "%.3f", RCOL_TIMING,
+         "Wall time of training, evaluating and probing the task."},
+        {"samples_per_s", RCOL_DOUBLE, TR(samples_per_s), "%.0f", RCOL_TIMING,
+         "Training examples (times epochs) per second of training, one core."},
 };
 const size_t result_columns_len = sizeof(result_columns) / sizeof(result_columns[0]);
 
@@ -121,9 +124,9 @@ static void method_key_format(const char *name, const struct method *m, char *bu
 
 int result_column_width(const struct result_column *col, const struct preset *p)
 {
-	return col->kind == RCOL_HIDDEN ? p->nhidden
+	return col->kind == RCOL_HIDDEN   ? p->nhidden
 	       : col->kind == RCOL_LINEAR ? p->nhidden + 1
-					  : 1;
+	                                  : 1;
 }
 
 void result_column_name(const struct result_column *col, int i, char *buf, size_t len)
@@ -135,7 +138,7 @@ void result_column_name(const struct result_column *col, int i, char *buf, size_
 }
 
 const struct result_column *result_column_lookup(const char *name, const struct preset *p,
-						 int *index)
+                                                 int *index)
 {
 	char want[64];
 
@@ -150,9 +153,9 @@ const struct result_column *result_column_lookup(const char *name, const struct 
 	return NULL;
 }
 
-void result_column_format_at(const struct result_column *col, const struct preset *p, int m,
-			     int run, const struct task_result *c, int i, char *buf,
-			     size_t len)
+void result_column_format_at(const struct result_column *col, const struct preset *p,
+                             int m, int run, const struct task_result *c, int i,
+                             char *buf, size_t len)
 {
 	const double *v;
 
@@ -167,7 +170,7 @@ void result_column_format_at(const struct result_column *col, const struct prese
 }
 
 int result_column_parse_at(const struct result_column *col, int i, const char *text,
-			   struct task_result *c, const char **why)
+                           struct task_result *c, const char **why)
 {
 	struct result_column one = *col;
 
@@ -275,9 +278,9 @@ int result_column_parse(const struct result_column *col, const char *text,
 		errno = 0;
 		*(double *)f = strtod(text, &end);
 		return *end != '\0' || *text == ' ' || errno == ERANGE ||
-		               !isfinite(*(double *)f)
-		           ? -1
-		           : 0;
+		                       !isfinite(*(double *)f)
+		               ? -1
+		               : 0;
 	default:
 		return 0; /* compared as text by the reader */
 	}
@@ -315,7 +318,8 @@ void result_columns_print(FILE *fp, int roff)
 		int layered = col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR;
 		char name[64];
 
-		snprintf(name, sizeof(name), "%s%s", col->name, layered ? "_l1, _l2, ..." : "");
+		snprintf(name, sizeof(name), "%s%s", col->name,
+		         layered ? "_l1, _l2, ..." : "");
 		if (roff)
 			fprintf(fp, ".TP\n.B %s\n%s%s\n", name, col->help,
 			        col->flags & RCOL_TIMING ? " (timing)" : "");

@@ -55,10 +55,10 @@ enum pl_status dirlock_acquire(struct dirlock **out, const char *dir, char **cau
 
 		if (holder > 0)
 			st = pl_fail(
-			    cause, PL_ERR_CANTCREAT,
-			    "%s: in use by process %ld (another plasticity run or UI "
-			    "writes it; wait for it or stop it)",
-			    dir, holder);
+			        cause, PL_ERR_CANTCREAT,
+			        "%s: in use by process %ld (another plasticity run or UI "
+			        "writes it; wait for it or stop it)",
+			        dir, holder);
 		else
 			st = pl_fail(cause, PL_ERR_CANTCREAT, "%s: cannot lock: %s", path,
 			             strerror(errno == EWOULDBLOCK ? EBUSY : errno));

@@ -23,7 +23,7 @@
 #define BINARY_TAG "tag:yaml.org,2002:binary"
 
 static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 uint32_t dataset_crc32(const struct dataset *ds)
 {
@@ -282,11 +282,11 @@ enum pl_status identity_read(const char *dir, struct run_identity *id, char **ca
 
 	memset(id, 0, sizeof(*id));
 	if (fp == NULL) {
-		st =
-		    pl_fail(cause, PL_ERR_NOINPUT,
-		            "%s: cannot open: %s (a run directory made before plasticity "
-		            "recorded its identity cannot be resumed safely)",
-		            path, strerror(errno));
+		st = pl_fail(
+		        cause, PL_ERR_NOINPUT,
+		        "%s: cannot open: %s (a run directory made before plasticity "
+		        "recorded its identity cannot be resumed safely)",
+		        path, strerror(errno));
 		free(path);
 		return st;
 	}
@@ -364,11 +364,11 @@ enum pl_status identity_check_preset(const char *dir, const struct run_identity 
 	enum pl_status st = PL_OK;
 
 	if (strcmp(id->version, PACKAGE_VERSION) != 0) {
-		st = pl_fail(
-		    cause, PL_ERR_CONFIG,
-		    "%s/identity.yaml: plasticity: this run was made by plasticity %s, "
-		    "this is %s; resume it with that version",
-		    dir, id->version, PACKAGE_VERSION);
+		st = pl_fail(cause, PL_ERR_CONFIG,
+		             "%s/identity.yaml: plasticity: this run was made by "
+		             "plasticity %s, "
+		             "this is %s; resume it with that version",
+		             dir, id->version, PACKAGE_VERSION);
 		goto out;
 	}
 	while (*a && *b && line_len(a) == line_len(b) && memcmp(a, b, line_len(a)) == 0) {
@@ -383,11 +383,11 @@ enum pl_status identity_check_preset(const char *dir, const struct run_identity 
 		const char *va = line_value(a, &la), *vb = line_value(b, &lb);
 
 		st = pl_fail(
-		    cause, PL_ERR_CONFIG,
-		    "%s/preset.yaml: %s is %.*s, but this run was started with %.*s "
-		    "(identity.yaml); a run directory resumes only what was run",
-		    dir, key, lb ? lb : 7, lb ? vb : "missing", la ? la : 7,
-		    la ? va : "nothing");
+		        cause, PL_ERR_CONFIG,
+		        "%s/preset.yaml: %s is %.*s, but this run was started with %.*s "
+		        "(identity.yaml); a run directory resumes only what was run",
+		        dir, key, lb ? lb : 7, lb ? vb : "missing", la ? la : 7,
+		        la ? va : "nothing");
 	}
 	free(key);
 out:
@@ -403,14 +403,15 @@ enum pl_status identity_check_data(const char *dir, const struct run_identity *i
 
 	if (strcmp(id->dataset, ds->name) != 0)
 		return pl_fail(
-		    cause, PL_ERR_DATA,
-		    "%s/identity.yaml: dataset: this run was trained on %s, not %s", dir,
-		    id->dataset, ds->name);
+		        cause, PL_ERR_DATA,
+		        "%s/identity.yaml: dataset: this run was trained on %s, not %s",
+		        dir, id->dataset, ds->name);
 	if (crc != id->data_crc32)
 		return pl_fail(
-		    cause, PL_ERR_DATA,
-		    "%s/identity.yaml: data_crc32: the data in %s has CRC-32 %08x, "
-		    "this run was trained on %08x (from %s)",
-		    dir, data_dir, (unsigned)crc, (unsigned)id->data_crc32, id->data_dir);
+		        cause, PL_ERR_DATA,
+		        "%s/identity.yaml: data_crc32: the data in %s has CRC-32 %08x, "
+		        "this run was trained on %08x (from %s)",
+		        dir, data_dir, (unsigned)crc, (unsigned)id->data_crc32,
+		        id->data_dir);
 	return PL_OK;
 }

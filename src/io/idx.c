@@ -53,10 +53,10 @@ struct idx_file {
 };
 
 static const char *const dataset_files[4] = {
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
 };
 
 static const char *idx_kind(uint32_t magic)
@@ -200,7 +200,7 @@ static enum pl_status idx_check_length(struct idx_file *f, uint64_t got, char **
 static enum pl_status idx_check_magic(struct idx_file *f, uint32_t magic, char **cause)
 {
 	uint32_t other =
-	    f->magic == IDX_MAGIC_IMAGES ? IDX_MAGIC_LABELS : IDX_MAGIC_IMAGES;
+	        f->magic == IDX_MAGIC_IMAGES ? IDX_MAGIC_LABELS : IDX_MAGIC_IMAGES;
 
 	if (magic == f->magic)
 		return PL_OK;
@@ -255,13 +255,14 @@ static enum pl_status idx_read_header(struct idx_file *f, char **cause)
 	/* A raw file's size tells the truth before we allocate anything. */
 	if (f->size >= (int64_t)f->header)
 		return idx_check_length(f, (uint64_t)f->size - f->header, cause);
-	if (f->is_gz && (uint64_t)f->n * f->item > (uint64_t)f->gz_size * IDX_GZ_MAX_RATIO)
+	if (f->is_gz &&
+	    (uint64_t)f->n * f->item > (uint64_t)f->gz_size * IDX_GZ_MAX_RATIO)
 		return pl_fail(cause, PL_ERR_DATA,
 		               "%s: header claims %" PRIu32 " %s (%" PRIu64
 		               " bytes), more than %u times the %" PRId64
 		               "-byte gzip file; not a dataset",
-		               f->path, f->n, idx_kind(f->magic), (uint64_t)f->n * f->item,
-		               IDX_GZ_MAX_RATIO, f->gz_size);
+		               f->path, f->n, idx_kind(f->magic),
+		               (uint64_t)f->n * f->item, IDX_GZ_MAX_RATIO, f->gz_size);
 	return PL_OK;
 }
 
@@ -296,8 +297,9 @@ static enum pl_status idx_read_body(struct idx_file *f, uint8_t **out, char **ca
 		uint8_t *bigger;
 
 		if (buf == NULL) {
-			st = pl_fail(cause, PL_ERR_DATA, "%s: out of memory for %" PRIu64
-			             " bytes of %s", f->path, cap, idx_kind(f->magic));
+			st = pl_fail(cause, PL_ERR_DATA,
+			             "%s: out of memory for %" PRIu64 " bytes of %s",
+			             f->path, cap, idx_kind(f->magic));
 			goto out;
 		}
 		if ((st = idx_read(f, buf + got, cap - got, &k, cause)) != PL_OK)

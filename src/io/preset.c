@@ -56,95 +56,100 @@
 
 /* A list's count is the int right after its array (see list_set). */
 _Static_assert(offsetof(struct preset, nhidden) ==
-                   offsetof(struct preset, hidden) + FIELD_SIZE(preset, hidden),
+                       offsetof(struct preset, hidden) + FIELD_SIZE(preset, hidden),
                "nhidden must follow hidden");
 _Static_assert(offsetof(struct preset, nmethods) ==
-                   offsetof(struct preset, methods) + FIELD_SIZE(preset, methods),
+                       offsetof(struct preset, methods) + FIELD_SIZE(preset, methods),
                "nmethods must follow methods");
 /* An enum key whose field is int-sized stores the choice's index. */
 _Static_assert(sizeof(enum setting) == sizeof(int) &&
-                   sizeof(enum optimizer) == sizeof(int),
+                       sizeof(enum optimizer) == sizeof(int),
                "enums are stored as int");
 
 const struct schema_entry preset_schema[] = {
-    PKEY("name", SCHEMA_STRING, 0, 0, NULL, NULL, name,
-         "Experiment name, also the results directory: letters, digits, '.', '_' and "
-         "'-', at most 63."),
-    PKEY("setting", SCHEMA_ENUM, 0, 0, "domain|class", "domain", setting,
-         "domain: permuted MNIST, a new pixel permutation per task; class: one pair of "
-         "digits per task."),
-    PKEY("dataset", SCHEMA_ENUM, 0, 0, "mnist|fashion-mnist", "mnist", dataset,
-         "The IDX files to train and test on."),
-    /* size 0: an owned char *, NULL when unset */
-    {.key = "data_dir",
-     .type = SCHEMA_STRING,
-     .offset = offsetof(struct preset, data_dir),
-     .size = 0,
-     .help = "Directory of the IDX files (raw or .gz)."},
-    PKEY("tasks", SCHEMA_INT, 1, 100000, NULL, "100", tasks,
-         "Tasks in the stream; at most 45 for setting class."),
-    PKEY("train_examples", SCHEMA_INT, 0, 60000, NULL, "0", train_examples,
-         "Training examples per task; 0 takes all of them."),
-    PKEY("first_unpermuted", SCHEMA_BOOL, 0, 0, NULL, "false", first_unpermuted,
-         "domain: task 1 sees the images unpermuted."),
-    PKEY("shuffle_pairs", SCHEMA_BOOL, 0, 0, NULL, "false", shuffle_pairs,
-         "class: visit the digit pairs in a random order, not (0,1), (0,2), ..., (8,9)."),
-    PKEY("accuracy_matrix", SCHEMA_BOOL, 0, 0, NULL, "false", accuracy_matrix,
-         "Also test every earlier task after each task."),
-    PKEY("hidden", SCHEMA_INT_LIST, 1, 65536, NULL, "[256, 256, 256]", hidden,
-         "Widths of the hidden ReLU layers, 1 to 8 of them."),
-    PKEY("batch_size", SCHEMA_INT, 1, 65536, NULL, "64", batch_size,
-         "Examples per mini-batch."),
-    PKEY("epochs", SCHEMA_INT, 1, 10000, NULL, "1", epochs,
-         "Passes over each task's training examples."),
-    PKEY("runs", SCHEMA_INT, 1, 10000, NULL, "10", runs,
-         "Independent runs (seeds) of every method."),
-    PKEY("seed", SCHEMA_UINT64, 0, 18446744073709551615.0, NULL, "1", seed,
-         "Base seed: permutations, initialization and batch order follow from it."),
-    PKEY("methods", SCHEMA_METHODS, 0, 0, NULL, NULL, methods,
-         "The optimizers to compare, 1 to 32 mappings of the method keys."),
-    PKEY("diagnostics", SCHEMA_STRING, 0, 0, NULL, "default", diagnostics,
-         "Metrics measured after each task on the probe set, comma-separated: dead, "
-         "dormant, rank, weights, grad, sharpness, loss, hessian, trace; 'default' "
-         "(all but hessian and trace), 'all' or 'none'. Formulas: see the result "
-         "columns."),
-    PKEY("probe_examples", SCHEMA_INT, 1, 60000, NULL, "1000", probe_examples,
-         "The probe set: a task's first N training examples in dataset order, "
-         "after its permutation."),
-    PKEY("dormant_tau", SCHEMA_FLOAT, 0, 1, NULL, "0.1", dormant_tau,
-         "A unit is dormant when its score s_i <= tau (ReDo, Sokar et al. 2023)."),
-    PKEY("sharpness_rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", sharpness_rho,
-         "Radius of the sharpness L(w + rho g/|g|) - L(w); a SAM method uses its own "
-         "rho."),
-    PKEY("hessian_every", SCHEMA_INT, 0, 100000, NULL, "0", hessian_every,
-         "Measure lambda_max (and trace, if listed) every N tasks; 0 = never."),
-    PKEY("save_weights", SCHEMA_ENUM, 0, 0, "none|last|every", "none", save_weights,
-         "Write the network after every task, or after a run's last, to weights/ in the "
-         "run directory as safetensors (fc1.weight, fc1.bias, ...: nn.Linear's layout, "
-         "F32; domain tasks also the pixel permutation, I32)."),
-    PKEY("hessian_iters", SCHEMA_INT, 1, 10000, NULL, "20", hessian_iters,
-         "Power iterations for lambda_max at most (stops earlier at a relative change "
-         "of 1e-3)."),
+        PKEY("name", SCHEMA_STRING, 0, 0, NULL, NULL, name,
+             "Experiment name, also the results directory: letters, digits, '.', '_' and "
+             "'-', at most 63."),
+        PKEY("setting", SCHEMA_ENUM, 0, 0, "domain|class", "domain", setting,
+             "domain: permuted MNIST, a new pixel permutation per task; class: one pair "
+             "of "
+             "digits per task."),
+        PKEY("dataset", SCHEMA_ENUM, 0, 0, "mnist|fashion-mnist", "mnist", dataset,
+             "The IDX files to train and test on."),
+        /* size 0: an owned char *, NULL when unset */
+        {.key = "data_dir",
+         .type = SCHEMA_STRING,
+         .offset = offsetof(struct preset, data_dir),
+         .size = 0,
+         .help = "Directory of the IDX files (raw or .gz)."},
+        PKEY("tasks", SCHEMA_INT, 1, 100000, NULL, "100", tasks,
+             "Tasks in the stream; at most 45 for setting class."),
+        PKEY("train_examples", SCHEMA_INT, 0, 60000, NULL, "0", train_examples,
+             "Training examples per task; 0 takes all of them."),
+        PKEY("first_unpermuted", SCHEMA_BOOL, 0, 0, NULL, "false", first_unpermuted,
+             "domain: task 1 sees the images unpermuted."),
+        PKEY("shuffle_pairs", SCHEMA_BOOL, 0, 0, NULL, "false", shuffle_pairs,
+             "class: visit the digit pairs in a random order, not (0,1), (0,2), ..., "
+             "(8,9)."),
+        PKEY("accuracy_matrix", SCHEMA_BOOL, 0, 0, NULL, "false", accuracy_matrix,
+             "Also test every earlier task after each task."),
+        PKEY("hidden", SCHEMA_INT_LIST, 1, 65536, NULL, "[256, 256, 256]", hidden,
+             "Widths of the hidden ReLU layers, 1 to 8 of them."),
+        PKEY("batch_size", SCHEMA_INT, 1, 65536, NULL, "64", batch_size,
+             "Examples per mini-batch."),
+        PKEY("epochs", SCHEMA_INT, 1, 10000, NULL, "1", epochs,
+             "Passes over each task's training examples."),
+        PKEY("runs", SCHEMA_INT, 1, 10000, NULL, "10", runs,
+             "Independent runs (seeds) of every method."),
+        PKEY("seed", SCHEMA_UINT64, 0, 18446744073709551615.0, NULL, "1", seed,
+             "Base seed: permutations, initialization and batch order follow from it."),
+        PKEY("methods", SCHEMA_METHODS, 0, 0, NULL, NULL, methods,
+             "The optimizers to compare, 1 to 32 mappings of the method keys."),
+        PKEY("diagnostics", SCHEMA_STRING, 0, 0, NULL, "default", diagnostics,
+             "Metrics measured after each task on the probe set, comma-separated: dead, "
+             "dormant, rank, weights, grad, sharpness, loss, hessian, trace; 'default' "
+             "(all but hessian and trace), 'all' or 'none'. Formulas: see the result "
+             "columns."),
+        PKEY("probe_examples", SCHEMA_INT, 1, 60000, NULL, "1000", probe_examples,
+             "The probe set: a task's first N training examples in dataset order, "
+             "after its permutation."),
+        PKEY("dormant_tau", SCHEMA_FLOAT, 0, 1, NULL, "0.1", dormant_tau,
+             "A unit is dormant when its score s_i <= tau (ReDo, Sokar et al. 2023)."),
+        PKEY("sharpness_rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", sharpness_rho,
+             "Radius of the sharpness L(w + rho g/|g|) - L(w); a SAM method uses its own "
+             "rho."),
+        PKEY("hessian_every", SCHEMA_INT, 0, 100000, NULL, "0", hessian_every,
+             "Measure lambda_max (and trace, if listed) every N tasks; 0 = never."),
+        PKEY("save_weights", SCHEMA_ENUM, 0, 0, "none|last|every", "none", save_weights,
+             "Write the network after every task, or after a run's last, to weights/ in "
+             "the "
+             "run directory as safetensors (fc1.weight, fc1.bias, ...: nn.Linear's "
+             "layout, "
+             "F32; domain tasks also the pixel permutation, I32)."),
+        PKEY("hessian_iters", SCHEMA_INT, 1, 10000, NULL, "20", hessian_iters,
+             "Power iterations for lambda_max at most (stops earlier at a relative "
+             "change "
+             "of 1e-3)."),
 };
 const size_t preset_schema_len = sizeof(preset_schema) / sizeof(preset_schema[0]);
 
 const struct schema_entry method_schema[] = {
-    MKEY("optimizer", SCHEMA_ENUM, 0, 0, optim_choices, NULL, optimizer,
-         "One of the optimizers (optim.c's table): sgd, sam (sharpness-aware "
-         "minimization) or gnp (gradient norm penalty)."),
-    MKEY("lr", SCHEMA_FLOAT, 0, 10, NULL, "0.01", lr, "Learning rate."),
-    MKEY("rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", rho,
-         "Radius of the SAM neighbourhood."),
-    MKEY("adaptive", SCHEMA_BOOL, 0, 0, NULL, "false", adaptive,
-         "Adaptive SAM: the perturbation is scaled by |w|."),
-    MKEY("lambda", SCHEMA_FLOAT, 0, 10, NULL, "0.1", lambda,
-         "Weight of the gradient-norm penalty."),
-    MKEY("r", SCHEMA_FLOAT, 0, 10, NULL, "0.01", r,
-         "Finite-difference step of the penalty's gradient."),
-    MKEY("momentum", SCHEMA_FLOAT, 0, 1, NULL, "0", momentum,
-         "Heavy-ball momentum of the base update."),
-    MKEY("weight_decay", SCHEMA_FLOAT, 0, 1, NULL, "0", weight_decay,
-         "L2 weight decay of the base update."),
+        MKEY("optimizer", SCHEMA_ENUM, 0, 0, optim_choices, NULL, optimizer,
+             "One of the optimizers (optim.c's table): sgd, sam (sharpness-aware "
+             "minimization) or gnp (gradient norm penalty)."),
+        MKEY("lr", SCHEMA_FLOAT, 0, 10, NULL, "0.01", lr, "Learning rate."),
+        MKEY("rho", SCHEMA_FLOAT, 0, 10, NULL, "0.05", rho,
+             "Radius of the SAM neighbourhood."),
+        MKEY("adaptive", SCHEMA_BOOL, 0, 0, NULL, "false", adaptive,
+             "Adaptive SAM: the perturbation is scaled by |w|."),
+        MKEY("lambda", SCHEMA_FLOAT, 0, 10, NULL, "0.1", lambda,
+             "Weight of the gradient-norm penalty."),
+        MKEY("r", SCHEMA_FLOAT, 0, 10, NULL, "0.01", r,
+             "Finite-difference step of the penalty's gradient."),
+        MKEY("momentum", SCHEMA_FLOAT, 0, 1, NULL, "0", momentum,
+             "Heavy-ball momentum of the base update."),
+        MKEY("weight_decay", SCHEMA_FLOAT, 0, 1, NULL, "0", weight_decay,
+             "L2 weight decay of the base update."),
 };
 const size_t method_schema_len = sizeof(method_schema) / sizeof(method_schema[0]);
 
@@ -160,13 +165,13 @@ static const struct key_rule {
 	unsigned open;
 	const char *no_default; /* --help text for a key without a default */
 } key_rules[] = {
-    {"name", 0, "the file name without .yaml"},
-    {"data_dir", 0, "unset"},
-    {"methods", 0, "required"},
-    {"optimizer", 0, "required"},
-    {"lr", OPEN_MIN, NULL},
-    {"r", OPEN_MIN, NULL},
-    {"momentum", OPEN_MAX, NULL},
+        {"name", 0, "the file name without .yaml"},
+        {"data_dir", 0, "unset"},
+        {"methods", 0, "required"},
+        {"optimizer", 0, "required"},
+        {"lr", OPEN_MIN, NULL},
+        {"r", OPEN_MIN, NULL},
+        {"momentum", OPEN_MAX, NULL},
 };
 
 /* The optimizers that take method key e, as a FOR() mask. */
@@ -381,11 +386,12 @@ static const char *float32_trouble(const struct schema_entry *e, double v, char 
 	char why[128];
 
 	if (v != 0.0 && (f == 0.0f || !isnormal(f)))
-		return "is 0 or subnormal as a float32, the engine's type (smallest normal: "
+		return "is 0 or subnormal as a float32, the engine's type (smallest "
+		       "normal: "
 		       "1.17549e-38)";
 	if (!in_range(e, (double)f)) {
-		snprintf(buf, len, "is %.9g as a float32, the engine's type, which %s", (double)f,
-		         range_text(e, (double)f, why, sizeof(why)));
+		snprintf(buf, len, "is %.9g as a float32, the engine's type, which %s",
+		         (double)f, range_text(e, (double)f, why, sizeof(why)));
 		return buf;
 	}
 	return NULL;
@@ -478,12 +484,12 @@ static int set_int(struct ctx *c, const struct schema_entry *e, int *f, yaml_nod
 		return fail_at(c, n->start_mark, "%s: expected an integer, got '%s'",
 		               label, s);
 	if (st > 0 || !in_range(e, (double)v))
-		return fail_at(
-		    c, n->start_mark, "%s: %s, got %s", label,
-		    range_text(e,
-		               st > 0 ? (s[0] == '-' ? -HUGE_VAL : HUGE_VAL) : (double)v,
-		               why, sizeof(why)),
-		    s);
+		return fail_at(c, n->start_mark, "%s: %s, got %s", label,
+		               range_text(e,
+		                          st > 0 ? (s[0] == '-' ? -HUGE_VAL : HUGE_VAL)
+		                                 : (double)v,
+		                          why, sizeof(why)),
+		               s);
 	*f = (int)v;
 	return 0;
 }
@@ -683,7 +689,7 @@ static int method_key_set(struct ctx *c, struct method *m, int i, yaml_node_t *k
                           yaml_node_t *v)
 {
 	const struct schema_entry *e =
-	    schema_find(method_schema, method_schema_len, node_text(k));
+	        schema_find(method_schema, method_schema_len, node_text(k));
 	char label[64], who[32];
 
 	if (e == NULL)
@@ -782,7 +788,8 @@ static int depth_check(struct ctx *c, const char *yaml, size_t len)
 		depth += t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT;
 		depth -= t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT;
 		if (depth > PRESET_MAX_DEPTH)
-			ret = fail_at(c, ev.start_mark, "nested more than %d deep, not a preset",
+			ret = fail_at(c, ev.start_mark,
+			              "nested more than %d deep, not a preset",
 			              PRESET_MAX_DEPTH);
 		yaml_event_delete(&ev);
 		if (ret < 0 || t == YAML_STREAM_END_EVENT)
@@ -912,10 +919,8 @@ static int name_ok(const char *s)
 	size_t n = strlen(s);
 
 	return n >= 1 && n < PRESET_NAME_MAX &&
-	       strspn(
-	           s,
-	           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-	           n;
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789."
+	                 "_-") == n;
 }
 
 /* The range of one numeric field, for structs that did not come from a file. */
@@ -948,17 +953,18 @@ static char *check_entry(const struct schema_entry *e, const void *base,
 	}
 	fmt_double(got, sizeof(got), v);
 	if (!in_range(e, v))
-		return xasprintf("%s: %s, got %s", label, range_text(e, v, why, sizeof(why)),
-		                 got);
+		return xasprintf("%s: %s, got %s", label,
+		                 range_text(e, v, why, sizeof(why)), got);
 	if (e->type == SCHEMA_FLOAT && float32_trouble(e, v, why, sizeof(why)) != NULL)
-		return xasprintf("%s: %s %s", label, got, float32_trouble(e, v, why, sizeof(why)));
+		return xasprintf("%s: %s %s", label, got,
+		                 float32_trouble(e, v, why, sizeof(why)));
 	return NULL;
 }
 
 static char *check_hidden(const struct preset *p)
 {
 	const struct schema_entry *e =
-	    schema_find(preset_schema, preset_schema_len, "hidden");
+	        schema_find(preset_schema, preset_schema_len, "hidden");
 	char label[32];
 	char *msg;
 
@@ -1028,23 +1034,25 @@ static char *check_size(const struct preset *p, struct blame *b)
 	}
 	/* Every finished task's result is kept in memory for the summary
 	 * (task_result_size's arithmetic, without linking the engine). */
-	cells = (uint64_t)p->tasks * (uint64_t)p->runs * (uint64_t)(p->nmethods ? p->nmethods : 1);
+	cells = (uint64_t)p->tasks * (uint64_t)p->runs *
+	        (uint64_t)(p->nmethods ? p->nmethods : 1);
 	cell = sizeof(struct task_result) +
 	       (p->accuracy_matrix ? (uint64_t)p->tasks * sizeof(float) : 0);
 	if (cells * cell > RESULTS_MAX_BYTES) {
 		b->key = "tasks";
-		return xasprintf("tasks: %d tasks x %d runs x %d methods need %.1f GiB of results, "
-				 "refusing",
-				 p->tasks, p->runs, p->nmethods,
-				 (double)(cells * cell) / (1 << 30));
+		return xasprintf("tasks: %d tasks x %d runs x %d methods need %.1f GiB "
+		                 "of results, "
+		                 "refusing",
+		                 p->tasks, p->runs, p->nmethods,
+		                 (double)(cells * cell) / (1 << 30));
 	}
 	if (widths * (uint64_t)p->batch_size > FLOATS_MAX) {
 		b->key = "batch_size";
-		return xasprintf(
-		    "batch_size: a batch of %d needs %.1f GiB of activations, refusing",
-		    p->batch_size,
-		    (double)(widths * (uint64_t)p->batch_size) * sizeof(float) /
-		        (1 << 30));
+		return xasprintf("batch_size: a batch of %d needs %.1f GiB of "
+		                 "activations, refusing",
+		                 p->batch_size,
+		                 (double)(widths * (uint64_t)p->batch_size) *
+		                         sizeof(float) / (1 << 30));
 	}
 	return NULL;
 }
@@ -1057,9 +1065,9 @@ static char *check_fields(const struct preset *p, struct blame *b)
 	*b = (struct blame){.key = "name", .method = -1};
 	if (!name_ok(p->name))
 		return xasprintf(
-		    "name: must be 1 to %d letters, digits, '.', '_' or '-', "
-		    "got '%s'",
-		    PRESET_NAME_MAX - 1, p->name);
+		        "name: must be 1 to %d letters, digits, '.', '_' or '-', "
+		        "got '%s'",
+		        PRESET_NAME_MAX - 1, p->name);
 	for (size_t i = 0; i < preset_schema_len; i++) {
 		b->key = preset_schema[i].key;
 		if ((msg = check_entry(&preset_schema[i], p, preset_schema[i].key)) !=
@@ -1078,15 +1086,18 @@ static char *check_fields(const struct preset *p, struct blame *b)
 
 		if (probe_metrics_parse(p->diagnostics, &mask, bad, sizeof(bad)) != 0) {
 			*b = (struct blame){.key = "diagnostics", .method = -1};
-			return xasprintf("diagnostics: unknown metric '%s' (dead, dormant, rank, "
-			                 "weights, grad, sharpness, loss, hessian, trace, default, "
-			                 "all or none)",
-			                 bad);
+			return xasprintf(
+			        "diagnostics: unknown metric '%s' (dead, dormant, rank, "
+			        "weights, grad, sharpness, loss, hessian, trace, "
+			        "default, "
+			        "all or none)",
+			        bad);
 		}
 	}
 	if (p->setting == SETTING_CLASS && p->tasks > PRESET_CLASS_PAIRS) {
 		*b = (struct blame){.key = "tasks", .alt = "setting", .method = -1};
-		return xasprintf("tasks must be <= %d for setting class", PRESET_CLASS_PAIRS);
+		return xasprintf("tasks must be <= %d for setting class",
+		                 PRESET_CLASS_PAIRS);
 	}
 	return check_size(p, b);
 }
@@ -1139,7 +1150,7 @@ static yaml_mark_t blame_mark(struct ctx *c, yaml_node_t *root, yaml_node_t **wh
                               const struct blame *b)
 {
 	const struct schema_entry *e =
-	    schema_find(preset_schema, preset_schema_len, b->key);
+	        schema_find(preset_schema, preset_schema_len, b->key);
 	yaml_node_t *n = e ? where[e - preset_schema] : NULL;
 
 	if (n == NULL && b->alt != NULL) {
@@ -1384,14 +1395,14 @@ static char *method_override(struct preset *p, int index, const char *key,
 		}
 		optimizers_text(optimizers_of(e), who, sizeof(who));
 		if (!takes(e, m->optimizer))
-			return index < 0
-			           ? xasprintf(
-			                 "%s applies only to optimizer %s (methods[%d] "
-			                 "is %s)",
-			                 e->key, who, i, optimizer_name(m->optimizer))
-			           : xasprintf(
-			                 "methods[%d]: %s applies only to optimizer %s",
-			                 i, e->key, who);
+			return index < 0 ? xasprintf("%s applies only to optimizer %s "
+			                             "(methods[%d] "
+			                             "is %s)",
+			                             e->key, who, i,
+			                             optimizer_name(m->optimizer))
+			                 : xasprintf("methods[%d]: %s applies only to "
+			                             "optimizer %s",
+			                             i, e->key, who);
 		if ((msg = value_apply(e, m, value, label)) != NULL)
 			return msg;
 	}
@@ -1413,20 +1424,20 @@ static char *override_apply(struct preset *p, const char *key, const char *value
 			if (*end != '.' || end[1] == '\0')
 				return xstrdup("expected methods.N.KEY=VALUE");
 			if (n >= p->nmethods)
-				return xasprintf(
-				    "methods[%ld]: no such method (the preset has %d)", n,
-				    p->nmethods);
+				return xasprintf("methods[%ld]: no such method (the "
+				                 "preset has %d)",
+				                 n, p->nmethods);
 			rest = end + 1;
 		} else if (rest[0] == '\0') {
 			return xstrdup(
-			    "expected methods.KEY=VALUE or methods.N.KEY=VALUE");
+			        "expected methods.KEY=VALUE or methods.N.KEY=VALUE");
 		}
 		if ((msg = method_override(p, (int)n, rest, value)) != NULL)
 			return msg;
 	} else if (strcmp(key, "methods") == 0) {
 		return xstrdup(
-		    "methods cannot be set by an override; use methods.N.KEY=VALUE "
-		    "or methods.KEY=VALUE");
+		        "methods cannot be set by an override; use methods.N.KEY=VALUE "
+		        "or methods.KEY=VALUE");
 	} else if ((e = schema_find(preset_schema, preset_schema_len, key)) == NULL) {
 		return xasprintf("unknown key '%s'", key);
 	} else {
@@ -1451,7 +1462,8 @@ static char *override_one(struct preset *p, const char *assignment)
 	free(key);
 	if (msg == NULL)
 		return NULL;
-	out = xasprintf("override '%.60s%s': %s", assignment, strlen(assignment) > 60 ? "..." : "", msg);
+	out = xasprintf("override '%.60s%s': %s", assignment,
+	                strlen(assignment) > 60 ? "..." : "", msg);
 	free(msg);
 	return out;
 }
@@ -1491,7 +1503,7 @@ enum pl_status preset_overrides(struct preset *p, char *const *assignments, int 
 
 enum pl_status preset_override(struct preset *p, const char *assignment, char **cause)
 {
-	char *const one[1] = { (char *)assignment };
+	char *const one[1] = {(char *)assignment};
 
 	return preset_overrides(p, one, 1, cause);
 }
@@ -1509,10 +1521,8 @@ static int plain_ok(const char *s)
 	if (n == 0 || !(isalnum((unsigned char)s[0]) || s[0] == '/' || s[0] == '_' ||
 	                (s[0] == '.' && n > 1)))
 		return 0;
-	if (strspn(
-	        s,
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/+-") !=
-	    n)
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/"
+	              "+-") != n)
 		return 0;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcasecmp(s, words[i]) == 0)
@@ -1575,10 +1585,10 @@ void preset_value_write(const struct schema_entry *e, const void *base, FILE *fp
 		break;
 	case SCHEMA_ENUM:
 		string_write(
-		    e->size == sizeof(int)
-		        ? choice_at(e->choices, *(const int *)f, buf, sizeof(buf))
-		        : f,
-		    fp);
+		        e->size == sizeof(int)
+		                ? choice_at(e->choices, *(const int *)f, buf, sizeof(buf))
+		                : f,
+		        fp);
 		break;
 	case SCHEMA_INT_LIST:
 		fputc('[', fp);
@@ -1799,11 +1809,10 @@ void preset_schema_print(FILE *fp, int roff)
 {
 	fputs(roff ? ".SS \"Top-level keys\"\n" : "Preset keys:\n", fp);
 	table_print(fp, preset_schema, preset_schema_len, roff);
-	fputs(
-	    roff
-	        ? ".SS \"Method keys\"\nEach entry of\n.B methods\nis a mapping of these "
-	          "keys.\n"
-	        : "\nKeys of each entry of methods:\n",
-	    fp);
+	fputs(roff ? ".SS \"Method keys\"\nEach entry of\n.B methods\nis a mapping of "
+	             "these "
+	             "keys.\n"
+	           : "\nKeys of each entry of methods:\n",
+	      fp);
 	table_print(fp, method_schema, method_schema_len, roff);
 }

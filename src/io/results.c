@@ -56,7 +56,7 @@ void results_clear_run(struct results *res, int method, int run)
 }
 
 const struct task_result *results_get(const struct results *res, int method, int run,
-				      int task)
+                                      int task)
 {
 	size_t i = cell_index(res, method, run, task);
 
@@ -64,7 +64,8 @@ const struct task_result *results_get(const struct results *res, int method, int
 }
 
 /* The filled cell, writable (readers fill in its accuracy-matrix row). */
-static struct task_result *results_cell(struct results *res, int method, int run, int task)
+static struct task_result *results_cell(struct results *res, int method, int run,
+                                        int task)
 {
 	size_t i = cell_index(res, method, run, task);
 
@@ -146,8 +147,10 @@ static void mean_se(const double *v, int n, double *mean, double *se)
 void results_summarize(const struct results *res, int method, struct method_summary *s)
 {
 	int T = res->tasks, w = results_window(T), R = res->runs;
-	double *first = xcalloc((size_t)R, sizeof(double)), *last = xcalloc((size_t)R, sizeof(double));
-	double *loss = xcalloc((size_t)R, sizeof(double)), *all = xcalloc((size_t)R, sizeof(double));
+	double *first = xcalloc((size_t)R, sizeof(double)),
+	       *last = xcalloc((size_t)R, sizeof(double));
+	double *loss = xcalloc((size_t)R, sizeof(double)),
+	       *all = xcalloc((size_t)R, sizeof(double));
 	double sps = 0.0;
 	long nsps = 0;
 
@@ -225,7 +228,7 @@ static int csv_width(const struct preset *p)
 
 /* One row's fields of the columns with any of flags set (all when 0). */
 static void csv_fields(FILE *fp, const struct results *res, int m, int run,
-		       const struct task_result *c, unsigned flags)
+                       const struct task_result *c, unsigned flags)
 {
 	char buf[256];
 	int n = 0;
@@ -233,15 +236,17 @@ static void csv_fields(FILE *fp, const struct results *res, int m, int run,
 	for (size_t k = 0; k < result_columns_len; k++) {
 		if (flags != 0 && !(result_columns[k].flags & flags))
 			continue;
-		for (int i = 0; i < result_column_width(&result_columns[k], res->p); i++) {
-			result_column_format_at(&result_columns[k], res->p, m, run, c, i, buf,
-						sizeof(buf));
+		for (int i = 0; i < result_column_width(&result_columns[k], res->p);
+		     i++) {
+			result_column_format_at(&result_columns[k], res->p, m, run, c, i,
+			                        buf, sizeof(buf));
 			fprintf(fp, "%s%s", n++ ? "," : "", buf);
 		}
 	}
 }
 
-enum pl_status results_write_csv(const struct results *res, const char *path, char **cause)
+enum pl_status results_write_csv(const struct results *res, const char *path,
+                                 char **cause)
 {
 	struct atomic_file af;
 	enum pl_status st = atomic_open(&af, path, cause);
@@ -264,7 +269,7 @@ enum pl_status results_write_csv(const struct results *res, const char *path, ch
 }
 
 enum pl_status results_write_matrix(const struct results *res, const char *path,
-				    char **cause)
+                                    char **cause)
 {
 	struct atomic_file af;
 	enum pl_status st = atomic_open(&af, path, cause);
@@ -281,8 +286,8 @@ enum pl_status results_write_matrix(const struct results *res, const char *path,
 				const struct task_result *c = results_get(res, m, r, t);
 
 				for (int j = 0; c != NULL && j < c->nseen; j++)
-					fprintf(af.fp, "%d,%s,%d,%d,%d,%.6f\n", m, label, r + 1,
-						t + 1, j + 1, c->acc_seen[j]);
+					fprintf(af.fp, "%d,%s,%d,%d,%d,%.6f\n", m, label,
+					        r + 1, t + 1, j + 1, c->acc_seen[j]);
 			}
 	}
 	return atomic_commit(&af, cause);
@@ -333,7 +338,8 @@ static enum pl_status csv_open(struct csv *in, const char *path, char **cause)
 	if (in->fp == NULL) {
 		int err = errno;
 
-		pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(err));
+		pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path,
+		        strerror(err));
 		errno = err;
 		return PL_ERR_NOINPUT;
 	}
@@ -356,25 +362,27 @@ struct field {
 
 /* Map each header field to its column; every field of every column must be
  * there, once (per-layer columns: one per layer of the preset). */
-static enum pl_status read_header(struct csv *in, const struct preset *p, struct field *map,
-				  char **cause)
+static enum pl_status read_header(struct csv *in, const struct preset *p,
+                                  struct field *map, char **cause)
 {
 	int width = csv_width(p);
 
 	if (!csv_next(in))
-		return pl_fail(cause, PL_ERR_DATA, "%s: empty file (no header)", in->path);
+		return pl_fail(cause, PL_ERR_DATA, "%s: empty file (no header)",
+		               in->path);
 	if (in->nf > width)
-		return pl_fail(cause, PL_ERR_DATA, "%s:1: %d columns, expected %d", in->path,
-			       in->nf, width);
+		return pl_fail(cause, PL_ERR_DATA, "%s:1: %d columns, expected %d",
+		               in->path, in->nf, width);
 	for (int i = 0; i < in->nf; i++) {
 		map[i].col = result_column_lookup(in->f[i], p, &map[i].layer);
 		if (map[i].col == NULL)
-			return pl_fail(cause, PL_ERR_DATA, "%s:1: unknown column '%s'", in->path,
-				       in->f[i]);
+			return pl_fail(cause, PL_ERR_DATA, "%s:1: unknown column '%s'",
+			               in->path, in->f[i]);
 		for (int j = 0; j < i; j++)
 			if (map[j].col == map[i].col && map[j].layer == map[i].layer)
-				return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' twice",
-					       in->path, in->f[i]);
+				return pl_fail(cause, PL_ERR_DATA,
+				               "%s:1: column '%s' twice", in->path,
+				               in->f[i]);
 	}
 	for (size_t k = 0; k < result_columns_len; k++)
 		for (int l = 0; l < result_column_width(&result_columns[k], p); l++) {
@@ -382,36 +390,39 @@ static enum pl_status read_header(struct csv *in, const struct preset *p, struct
 			char name[64];
 
 			for (int i = 0; i < in->nf; i++)
-				seen |= map[i].col == &result_columns[k] && map[i].layer == l;
+				seen |= map[i].col == &result_columns[k] &&
+				        map[i].layer == l;
 			result_column_name(&result_columns[k], l, name, sizeof(name));
 			if (!seen)
-				return pl_fail(cause, PL_ERR_DATA, "%s:1: column '%s' is missing",
-					       in->path, name);
+				return pl_fail(cause, PL_ERR_DATA,
+				               "%s:1: column '%s' is missing", in->path,
+				               name);
 		}
 	return PL_OK;
 }
 
 static enum pl_status bad_field(const struct csv *in, int i, const char *name,
-				const char *why, char **cause)
+                                const char *why, char **cause)
 {
 	return pl_fail(cause, PL_ERR_DATA, "%s:%d: field %d (%s): '%s' %s", in->path,
-		       in->lineno, i + 1, name, in->f[i], why);
+	               in->lineno, i + 1, name, in->f[i], why);
 }
 
 /* Parse the current row into c; key[0..2] get method, run and task (from 0). */
 static enum pl_status read_fields(const struct csv *in, const struct field *map,
-				  struct task_result *c, int key[3], char **cause)
+                                  struct task_result *c, int key[3], char **cause)
 {
 	const char *why;
 
 	for (int i = 0; i < in->nf; i++) {
 		const struct result_column *col = map[i].col;
 		int *k = col->kind == RCOL_METHOD_INDEX ? &key[0]
-			 : col->kind == RCOL_RUN       ? &key[1]
-						       : &key[2];
+		         : col->kind == RCOL_RUN        ? &key[1]
+		                                        : &key[2];
 		int bad = col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR
-				  ? result_column_parse_at(col, map[i].layer, in->f[i], c, &why)
-				  : result_column_parse(col, in->f[i], c, k, &why);
+		                  ? result_column_parse_at(col, map[i].layer, in->f[i], c,
+		                                           &why)
+		                  : result_column_parse(col, in->f[i], c, k, &why);
 
 		if (bad != 0)
 			return bad_field(in, i, col->name, why, cause);
@@ -422,34 +433,38 @@ static enum pl_status read_fields(const struct csv *in, const struct field *map,
 /* The key's range, then every field that is derived from the preset
  * (label, method keys, seed) must be what the writer would write. */
 static enum pl_status check_row(const struct csv *in, const struct field *map,
-				const struct results *res, const struct task_result *c,
-				const int key[3], char **cause)
+                                const struct results *res, const struct task_result *c,
+                                const int key[3], char **cause)
 {
-	const int max[3] = { res->nmethods, res->runs, res->tasks };
-	const char *what[3] = { "method_index", "run", "task" };
+	const int max[3] = {res->nmethods, res->runs, res->tasks};
+	const char *what[3] = {"method_index", "run", "task"};
 	char want[256];
 
 	for (int k = 0; k < 3; k++)
 		if (key[k] < 0 || key[k] >= max[k])
-			return pl_fail(cause, PL_ERR_DATA,
-				       "%s:%d: %s %d is out of range (preset.yaml has %d)", in->path,
-				       in->lineno, what[k], key[k] + (k > 0), max[k]);
+			return pl_fail(
+			        cause, PL_ERR_DATA,
+			        "%s:%d: %s %d is out of range (preset.yaml has %d)",
+			        in->path, in->lineno, what[k], key[k] + (k > 0), max[k]);
 	for (int i = 0; i < in->nf; i++) {
 		enum rcol_kind kind = map[i].col->kind;
 
 		if (kind != RCOL_LABEL && kind != RCOL_METHOD_KEY && kind != RCOL_SEED)
 			continue;
-		result_column_format(map[i].col, res->p, key[0], key[1], c, want, sizeof(want));
+		result_column_format(map[i].col, res->p, key[0], key[1], c, want,
+		                     sizeof(want));
 		if (strcmp(want, in->f[i]) != 0)
-			return pl_fail(cause, PL_ERR_DATA,
-				       "%s:%d: field %d (%s): '%s' does not match preset.yaml "
-				       "(method %d, run %d: '%s')",
-				       in->path, in->lineno, i + 1, map[i].col->name, in->f[i], key[0],
-				       key[1] + 1, want);
+			return pl_fail(
+			        cause, PL_ERR_DATA,
+			        "%s:%d: field %d (%s): '%s' does not match preset.yaml "
+			        "(method %d, run %d: '%s')",
+			        in->path, in->lineno, i + 1, map[i].col->name, in->f[i],
+			        key[0], key[1] + 1, want);
 	}
 	if (results_get(res, key[0], key[1], key[2]) != NULL)
-		return pl_fail(cause, PL_ERR_DATA, "%s:%d: a second row for method %d run %d task %d",
-			       in->path, in->lineno, key[0], key[1] + 1, key[2] + 1);
+		return pl_fail(cause, PL_ERR_DATA,
+		               "%s:%d: a second row for method %d run %d task %d",
+		               in->path, in->lineno, key[0], key[1] + 1, key[2] + 1);
 	return PL_OK;
 }
 
@@ -466,11 +481,12 @@ enum pl_status results_read_csv(struct results *res, const char *path, char **ca
 		st = read_header(&in, res->p, map, cause);
 	}
 	while (st == PL_OK && csv_next(&in)) {
-		int key[3] = { -1, -1, -1 };
+		int key[3] = {-1, -1, -1};
 
 		if (in.nf != width) {
-			st = pl_fail(cause, PL_ERR_DATA, "%s:%d: %d fields, the header has %d", path,
-				     in.lineno, in.nf, width);
+			st = pl_fail(cause, PL_ERR_DATA,
+			             "%s:%d: %d fields, the header has %d", path,
+			             in.lineno, in.nf, width);
 			break;
 		}
 		memset(c, 0, res->cell_size);
@@ -499,7 +515,7 @@ static int run_complete(const struct results *res, int m, int r)
 
 /* One row of accuracy_matrix.csv into its cell, which results.csv must hold. */
 static enum pl_status read_matrix_row(struct results *res, const struct csv *in,
-				      char **cause)
+                                      char **cause)
 {
 	int v[5];
 	char label[128], *end;
@@ -508,39 +524,43 @@ static enum pl_status read_matrix_row(struct results *res, const struct csv *in,
 
 	for (int i = 0; i < 5; i++)
 		if (i != 1 && parse_whole(in->f[i], &v[i]) != 0)
-			return pl_fail(cause, PL_ERR_DATA, "%s:%d: field %d: '%s' is not a whole number",
-				       in->path, in->lineno, i + 1, in->f[i]);
+			return pl_fail(cause, PL_ERR_DATA,
+			               "%s:%d: field %d: '%s' is not a whole number",
+			               in->path, in->lineno, i + 1, in->f[i]);
 	errno = 0;
 	acc = strtod(in->f[5], &end);
-	if (*in->f[5] == '\0' || *end != '\0' || errno != 0 || !(acc >= 0.0 && acc <= 1.0))
-		return pl_fail(cause, PL_ERR_DATA, "%s:%d: field 6 (test_acc): '%s' is not an accuracy",
-			       in->path, in->lineno, in->f[5]);
-	if (v[0] < 0 || v[0] >= res->nmethods || v[2] < 1 || v[2] > res->runs || v[3] < 1 ||
-	    v[3] > res->tasks || v[4] < 1 || v[4] > v[3])
-		return pl_fail(cause, PL_ERR_DATA, "%s:%d: method, run or task out of range",
-			       in->path, in->lineno);
+	if (*in->f[5] == '\0' || *end != '\0' || errno != 0 ||
+	    !(acc >= 0.0 && acc <= 1.0))
+		return pl_fail(cause, PL_ERR_DATA,
+		               "%s:%d: field 6 (test_acc): '%s' is not an accuracy",
+		               in->path, in->lineno, in->f[5]);
+	if (v[0] < 0 || v[0] >= res->nmethods || v[2] < 1 || v[2] > res->runs ||
+	    v[3] < 1 || v[3] > res->tasks || v[4] < 1 || v[4] > v[3])
+		return pl_fail(cause, PL_ERR_DATA,
+		               "%s:%d: method, run or task out of range", in->path,
+		               in->lineno);
 	method_label(&res->p->methods[v[0]], label, sizeof(label));
 	if (strcmp(label, in->f[1]) != 0)
 		return pl_fail(cause, PL_ERR_DATA,
-			       "%s:%d: field 2 (method): '%s' is not method %d ('%s')", in->path,
-			       in->lineno, in->f[1], v[0], label);
+		               "%s:%d: field 2 (method): '%s' is not method %d ('%s')",
+		               in->path, in->lineno, in->f[1], v[0], label);
 	c = results_cell(res, v[0], v[2] - 1, v[3] - 1);
 	if (c == NULL)
 		return pl_fail(cause, PL_ERR_DATA,
-			       "%s:%d: method %d run %d task %d is not in results.csv", in->path,
-			       in->lineno, v[0], v[2], v[3]);
+		               "%s:%d: method %d run %d task %d is not in results.csv",
+		               in->path, in->lineno, v[0], v[2], v[3]);
 	/* Rows of a cell come in task order, each once, as the writer writes them. */
 	if (c->nseen != v[4] - 1)
 		return pl_fail(cause, PL_ERR_DATA, "%s:%d: row out of order or repeated",
-			       in->path, in->lineno);
+		               in->path, in->lineno);
 	c->acc_seen[c->nseen++] = (float)acc;
 	return PL_OK;
 }
 
 static int matrix_header(struct csv *in)
 {
-	static const char *const names[6] = { "method_index", "method", "run",
-					      "after_task",   "task",   "test_acc" };
+	static const char *const names[6] = {"method_index", "method", "run",
+	                                     "after_task",   "task",   "test_acc"};
 
 	if (!csv_next(in) || in->nf != 6)
 		return 0;
@@ -564,21 +584,24 @@ enum pl_status results_read_matrix(struct results *res, const char *path, char *
 			free(*cause);
 			*cause = NULL;
 		}
-	}
-	else if (st == PL_OK && !matrix_header(&in))
-		st = pl_fail(cause, PL_ERR_DATA, "%s:1: expected the header %s", path, header);
+	} else if (st == PL_OK && !matrix_header(&in))
+		st = pl_fail(cause, PL_ERR_DATA, "%s:1: expected the header %s", path,
+		             header);
 	while (st == PL_OK && in.fp != NULL && csv_next(&in))
 		st = in.nf == 6 ? read_matrix_row(res, &in, cause)
-				: pl_fail(cause, PL_ERR_DATA, "%s:%d: expected 6 fields", path,
-					  in.lineno);
+		                : pl_fail(cause, PL_ERR_DATA, "%s:%d: expected 6 fields",
+		                          path, in.lineno);
 	/* A finished run's checkpoint is gone: its rows must all be here. */
 	for (int m = 0; st == PL_OK && m < res->nmethods; m++)
 		for (int r = 0; st == PL_OK && r < res->runs; r++)
-			for (int t = 0; st == PL_OK && run_complete(res, m, r) && t < res->tasks; t++)
+			for (int t = 0;
+			     st == PL_OK && run_complete(res, m, r) && t < res->tasks;
+			     t++)
 				if (results_get(res, m, r, t)->nseen != t + 1)
 					st = pl_fail(cause, PL_ERR_DATA,
-						     "%s: rows missing for method %d run %d after task %d",
-						     path, m, r + 1, t + 1);
+					             "%s: rows missing for method %d run "
+					             "%d after task %d",
+					             path, m, r + 1, t + 1);
 	csv_close(&in);
 	return st;
 }
@@ -590,7 +613,7 @@ static void diag_header(FILE *fp, const struct preset *p)
 
 	for (size_t k = 0; k < result_columns_len; k++)
 		for (int i = 0; (result_columns[k].flags & RCOL_DIAG) &&
-				i < result_column_width(&result_columns[k], p);
+		                i < result_column_width(&result_columns[k], p);
 		     i++) {
 			result_column_name(&result_columns[k], i, name, sizeof(name));
 			fprintf(fp, ",%s_first,%s_last", name, name);
@@ -600,7 +623,7 @@ static void diag_header(FILE *fp, const struct preset *p)
 /* Mean of field i of column col over tasks [from, to) of every run, over
  * the values measured (NAN if none). */
 static double diag_mean(const struct results *res, int m, const struct result_column *col,
-			int i, int from, int to)
+                        int i, int from, int to)
 {
 	double sum = 0.0;
 	int n = 0;
@@ -608,7 +631,9 @@ static double diag_mean(const struct results *res, int m, const struct result_co
 	for (int r = 0; r < res->runs; r++)
 		for (int t = from; t < to; t++) {
 			const struct task_result *c = results_get(res, m, r, t);
-			double v = c ? ((const double *)((const char *)c + col->offset))[i] : NAN;
+			double v =
+			        c ? ((const double *)((const char *)c + col->offset))[i]
+			          : NAN;
 
 			if (isfinite(v)) {
 				sum += v;
@@ -624,15 +649,17 @@ static void diag_fields(FILE *fp, const struct results *res, int m)
 
 	for (size_t k = 0; k < result_columns_len; k++)
 		for (int i = 0; (result_columns[k].flags & RCOL_DIAG) &&
-				i < result_column_width(&result_columns[k], res->p);
+		                i < result_column_width(&result_columns[k], res->p);
 		     i++) {
-			csv_num(fp, diag_mean(res, m, &result_columns[k], i, 0, w), "%.6g");
-			csv_num(fp, diag_mean(res, m, &result_columns[k], i, T - w, T), "%.6g");
+			csv_num(fp, diag_mean(res, m, &result_columns[k], i, 0, w),
+			        "%.6g");
+			csv_num(fp, diag_mean(res, m, &result_columns[k], i, T - w, T),
+			        "%.6g");
 		}
 }
 
 enum pl_status results_write_summary(const struct results *res, const char *path,
-				     char **cause)
+                                     char **cause)
 {
 	struct atomic_file af;
 	enum pl_status st = atomic_open(&af, path, cause);
@@ -640,7 +667,8 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 	if (st != PL_OK)
 		return st;
 	csv_header(af.fp, res->p, RCOL_METHOD);
-	fputs(",runs_done,tasks_done,first_mean,first_se,last_mean,last_se,plasticity_loss,"
+	fputs(",runs_done,tasks_done,first_mean,first_se,last_mean,last_se,plasticity_"
+	      "loss,"
 	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged",
 	      af.fp);
 	diag_header(af.fp, res->p);
@@ -688,7 +716,7 @@ void results_print_summary(const struct results *res, FILE *fp)
 		width = (int)strlen(label) > width ? (int)strlen(label) : width;
 	}
 	fprintf(fp, "%-*s %5s  %-16s %-16s %-16s %-16s %10s\n", width, "method", "runs",
-		"first", "last", "loss", "mean", "samples/s");
+	        "first", "last", "loss", "mean", "samples/s");
 	for (int m = 0; m < res->nmethods; m++) {
 		struct method_summary s;
 		char c[4][64];
@@ -700,15 +728,17 @@ void results_print_summary(const struct results *res, FILE *fp)
 		fmt_stat(c[2], sizeof(c[2]), s.loss, s.loss_se);
 		fmt_stat(c[3], sizeof(c[3]), s.mean, s.mean_se);
 		/* "±" is two bytes but one column: pad by display width. */
-		fprintf(fp, "%-*s %5d  %-*s %-*s %-*s %-*s %10.0f", width, label, s.runs_done,
-			16 + (strstr(c[0], "±") ? 1 : 0), c[0], 16 + (strstr(c[1], "±") ? 1 : 0),
-			c[1], 16 + (strstr(c[2], "±") ? 1 : 0), c[2],
-			16 + (strstr(c[3], "±") ? 1 : 0), c[3], s.samples_per_s);
+		fprintf(fp, "%-*s %5d  %-*s %-*s %-*s %-*s %10.0f", width, label,
+		        s.runs_done, 16 + (strstr(c[0], "±") ? 1 : 0), c[0],
+		        16 + (strstr(c[1], "±") ? 1 : 0), c[1],
+		        16 + (strstr(c[2], "±") ? 1 : 0), c[2],
+		        16 + (strstr(c[3], "±") ? 1 : 0), c[3], s.samples_per_s);
 		if (s.diverged)
 			fprintf(fp, "  %d diverged", s.diverged);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "first/last: mean test accuracy over the first/last %d of %d tasks "
-		    "(± standard error over runs); loss = first - last\n",
-		w, res->tasks);
+	fprintf(fp,
+	        "first/last: mean test accuracy over the first/last %d of %d tasks "
+	        "(± standard error over runs); loss = first - last\n",
+	        w, res->tasks);
 }

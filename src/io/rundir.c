@@ -51,9 +51,10 @@ enum pl_status rundir_create(const char *dir, int force, char **cause)
 		closedir(d);
 		if (nonempty && !force)
 			return pl_fail(cause, PL_ERR_CANTCREAT,
-				       "%s: run directory exists and is not empty (use --force to "
-				       "overwrite)",
-				       dir);
+			               "%s: run directory exists and is not empty (use "
+			               "--force to "
+			               "overwrite)",
+			               dir);
 	}
 	return mkdir_p(dir, cause);
 }
@@ -105,7 +106,8 @@ static enum pl_status write_methods(const char *dir, const struct preset *p, cha
 		for (size_t k = 0; k < method_schema_len; k++) {
 			fputc(',', af.fp);
 			if (method_takes(&p->methods[m], &method_schema[k]))
-				preset_value_write(&method_schema[k], &p->methods[m], af.fp);
+				preset_value_write(&method_schema[k], &p->methods[m],
+				                   af.fp);
 		}
 		fputc('\n', af.fp);
 	}
@@ -127,16 +129,17 @@ enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char
 	/* No path in a comment: a newline in one would turn the rest into YAML.
 	 * The run's folder and data are values in identity.yaml. */
 	fprintf(af.fp,
-		"# Resolved preset of this run: `plasticity run DIR/preset.yaml` repeats it.\n"
-		"# plasticity %s, %s, BLAS core %s; identity.yaml records the data.\n",
-		PACKAGE_VERSION, stamp, blas_corename());
+	        "# Resolved preset of this run: `plasticity run DIR/preset.yaml` repeats "
+	        "it.\n"
+	        "# plasticity %s, %s, BLAS core %s; identity.yaml records the data.\n",
+	        PACKAGE_VERSION, stamp, blas_corename());
 	preset_write(p, af.fp);
 	st = atomic_commit(&af, cause);
 	return st == PL_OK ? write_methods(dir, p, cause) : st;
 }
 
 enum pl_status rundir_write_results(const char *dir, const struct results *res,
-				    unsigned what, char **cause)
+                                    unsigned what, char **cause)
 {
 	char *path = xasprintf("%s/results.csv", dir);
 	enum pl_status st = results_write_csv(res, path, cause);
@@ -147,7 +150,8 @@ enum pl_status rundir_write_results(const char *dir, const struct results *res,
 		st = results_write_summary(res, path, cause);
 		free(path);
 	}
-	if (st == PL_OK && (what & (RUNDIR_FINAL | RUNDIR_MATRIX)) && res->p->accuracy_matrix) {
+	if (st == PL_OK && (what & (RUNDIR_FINAL | RUNDIR_MATRIX)) &&
+	    res->p->accuracy_matrix) {
 		path = xasprintf("%s/accuracy_matrix.csv", dir);
 		st = results_write_matrix(res, path, cause);
 		free(path);
@@ -156,7 +160,7 @@ enum pl_status rundir_write_results(const char *dir, const struct results *res,
 }
 
 enum pl_status rundir_load(const char *dir, struct preset *p, struct results *res,
-			   char **cause)
+                           char **cause)
 {
 	char *path = xasprintf("%s/preset.yaml", dir);
 	enum pl_status st = preset_load(p, path, cause);

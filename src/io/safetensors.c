@@ -44,7 +44,7 @@ static int json_plain(const char *s)
 
 /* The JSON header; *data gets the byte count of the tensors. */
 static char *header(const struct mlp *m, const uint16_t *perm, const char *const *meta,
-		    int nmeta, uint64_t *data)
+                    int nmeta, uint64_t *data)
 {
 	char *h = NULL;
 	uint64_t at = 0;
@@ -56,7 +56,7 @@ static char *header(const struct mlp *m, const uint16_t *perm, const char *const
 	cat(&h, "}");
 	for (int l = 0; l < mlp_nlayers(m); l++) {
 		uint64_t nw = (uint64_t)mlp_size(m, l) * mlp_size(m, l + 1) * 4,
-			 nb = (uint64_t)mlp_size(m, l + 1) * 4;
+		         nb = (uint64_t)mlp_size(m, l + 1) * 4;
 
 		cat(&h,
 		    ",\"fc%d.weight\":{\"dtype\":\"F32\",\"shape\":[%d,%d],"
@@ -64,15 +64,19 @@ static char *header(const struct mlp *m, const uint16_t *perm, const char *const
 		    l + 1, mlp_size(m, l + 1), mlp_size(m, l), (unsigned long long)at,
 		    (unsigned long long)(at + nw));
 		at += nw;
-		cat(&h, ",\"fc%d.bias\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
+		cat(&h,
+		    ",\"fc%d.bias\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%"
+		    "llu,%llu]}",
 		    l + 1, mlp_size(m, l + 1), (unsigned long long)at,
 		    (unsigned long long)(at + nb));
 		at += nb;
 	}
 	if (perm != NULL) {
 		cat(&h,
-		    ",\"permutation\":{\"dtype\":\"I32\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
-		    IDX_PIXELS, (unsigned long long)at, (unsigned long long)(at + 4 * IDX_PIXELS));
+		    ",\"permutation\":{\"dtype\":\"I32\",\"shape\":[%d],\"data_offsets\":"
+		    "[%llu,%llu]}",
+		    IDX_PIXELS, (unsigned long long)at,
+		    (unsigned long long)(at + 4 * IDX_PIXELS));
 		at += 4 * IDX_PIXELS;
 	}
 	cat(&h, "}");
@@ -80,8 +84,9 @@ static char *header(const struct mlp *m, const uint16_t *perm, const char *const
 	return h;
 }
 
-enum pl_status safetensors_write(const char *path, const struct mlp *m, const uint16_t *perm,
-				 const char *const *meta, int nmeta, char **cause)
+enum pl_status safetensors_write(const char *path, const struct mlp *m,
+                                 const uint16_t *perm, const char *const *meta, int nmeta,
+                                 char **cause)
 {
 	struct atomic_file af;
 	uint64_t data, len;

@@ -32,23 +32,24 @@
 #define THEME_NAME_MAX 63
 
 static const char *const role_names[ROLE_COUNT] = {
-    "text",   "dim",     "title",   "border",  "good",    "bad",     "error",   "select",
-    "status", "earlier", "method1", "method2", "method3", "method4", "method5", "method6",
+        "text",    "dim",     "title",   "border",  "good",    "bad",
+        "error",   "select",  "status",  "earlier", "method1", "method2",
+        "method3", "method4", "method5", "method6",
 };
 
 /* Indices 0..7; "bright-" adds 8. */
 static const char *const color_names[8] = {
-    "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+        "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } attr_names[] = {
-    {"bold", THEME_BOLD},
-    {"dim", THEME_DIM},
-    {"reverse", THEME_REVERSE},
-    {"underline", THEME_UNDERLINE},
+        {"bold", THEME_BOLD},
+        {"dim", THEME_DIM},
+        {"reverse", THEME_REVERSE},
+        {"underline", THEME_UNDERLINE},
 };
 
 /*
@@ -59,50 +60,50 @@ static const struct {
  * themes/default.theme must say the same (the test checks it).
  */
 static const struct theme_color default_roles[ROLE_COUNT] = {
-    [ROLE_TEXT] = {-1, -1, 0},
-    [ROLE_DIM] = {246, -1, 0},
-    [ROLE_TITLE] = {-1, -1, THEME_BOLD},
-    [ROLE_BORDER] = {243, -1, 0},
-    [ROLE_GOOD] = {39, -1, 0},
-    [ROLE_BAD] = {202, -1, 0},
-    [ROLE_ERROR] = {203, -1, THEME_BOLD},
-    [ROLE_SELECT] = {-1, -1, THEME_REVERSE},
-    [ROLE_STATUS] = {0, 117, 0},
-    [ROLE_EARLIER] = {244, -1, 0},
-    [ROLE_METHOD1] = {214, -1, 0},
-    [ROLE_METHOD2] = {117, -1, 0},
-    [ROLE_METHOD3] = {35, -1, 0},
-    [ROLE_METHOD4] = {33, -1, 0},
-    [ROLE_METHOD5] = {202, -1, 0},
-    [ROLE_METHOD6] = {169, -1, 0},
+        [ROLE_TEXT] = {-1, -1, 0},
+        [ROLE_DIM] = {246, -1, 0},
+        [ROLE_TITLE] = {-1, -1, THEME_BOLD},
+        [ROLE_BORDER] = {243, -1, 0},
+        [ROLE_GOOD] = {39, -1, 0},
+        [ROLE_BAD] = {202, -1, 0},
+        [ROLE_ERROR] = {203, -1, THEME_BOLD},
+        [ROLE_SELECT] = {-1, -1, THEME_REVERSE},
+        [ROLE_STATUS] = {0, 117, 0},
+        [ROLE_EARLIER] = {244, -1, 0},
+        [ROLE_METHOD1] = {214, -1, 0},
+        [ROLE_METHOD2] = {117, -1, 0},
+        [ROLE_METHOD3] = {35, -1, 0},
+        [ROLE_METHOD4] = {33, -1, 0},
+        [ROLE_METHOD5] = {202, -1, 0},
+        [ROLE_METHOD6] = {169, -1, 0},
 };
 
 /* NO_COLOR and monochrome terminals: attributes only. */
 static const struct theme_color mono_roles[ROLE_COUNT] = {
-    [ROLE_TEXT] = {-1, -1, 0},
-    [ROLE_DIM] = {-1, -1, THEME_DIM},
-    [ROLE_TITLE] = {-1, -1, THEME_BOLD},
-    [ROLE_BORDER] = {-1, -1, 0},
-    [ROLE_GOOD] = {-1, -1, THEME_BOLD},
-    [ROLE_BAD] = {-1, -1, THEME_UNDERLINE},
-    [ROLE_ERROR] = {-1, -1, THEME_BOLD | THEME_UNDERLINE},
-    [ROLE_SELECT] = {-1, -1, THEME_REVERSE},
-    [ROLE_STATUS] = {-1, -1, THEME_REVERSE},
-    [ROLE_EARLIER] = {-1, -1, THEME_DIM},
-    [ROLE_METHOD1] = {-1, -1, 0},
-    [ROLE_METHOD2] = {-1, -1, 0},
-    [ROLE_METHOD3] = {-1, -1, 0},
-    [ROLE_METHOD4] = {-1, -1, 0},
-    [ROLE_METHOD5] = {-1, -1, 0},
-    [ROLE_METHOD6] = {-1, -1, 0},
+        [ROLE_TEXT] = {-1, -1, 0},
+        [ROLE_DIM] = {-1, -1, THEME_DIM},
+        [ROLE_TITLE] = {-1, -1, THEME_BOLD},
+        [ROLE_BORDER] = {-1, -1, 0},
+        [ROLE_GOOD] = {-1, -1, THEME_BOLD},
+        [ROLE_BAD] = {-1, -1, THEME_UNDERLINE},
+        [ROLE_ERROR] = {-1, -1, THEME_BOLD | THEME_UNDERLINE},
+        [ROLE_SELECT] = {-1, -1, THEME_REVERSE},
+        [ROLE_STATUS] = {-1, -1, THEME_REVERSE},
+        [ROLE_EARLIER] = {-1, -1, THEME_DIM},
+        [ROLE_METHOD1] = {-1, -1, 0},
+        [ROLE_METHOD2] = {-1, -1, 0},
+        [ROLE_METHOD3] = {-1, -1, 0},
+        [ROLE_METHOD4] = {-1, -1, 0},
+        [ROLE_METHOD5] = {-1, -1, 0},
+        [ROLE_METHOD6] = {-1, -1, 0},
 };
 
 static const struct {
 	const char *name;
 	const struct theme_color *roles;
 } builtins[] = {
-    {"default", default_roles},
-    {"mono", mono_roles},
+        {"default", default_roles},
+        {"mono", mono_roles},
 };
 
 const char *theme_role_name(enum theme_role r)
@@ -443,7 +444,8 @@ static int list_from(const char *dir, char **out, int n, int max)
 		    strcmp(e->d_name, "default.theme") == 0)
 			continue;
 		for (int i = 0; i < n; i++)
-			dup |= strncmp(out[i], e->d_name, len - 6) == 0 && out[i][len - 6] == 0;
+			dup |= strncmp(out[i], e->d_name, len - 6) == 0 &&
+			       out[i][len - 6] == 0;
 		if (!dup)
 			out[n++] = xasprintf("%.*s", (int)len - 6, e->d_name);
 	}
@@ -483,10 +485,10 @@ int theme_list(char **out, int max)
 static void color_rgb(int c, int rgb[3])
 {
 	static const unsigned char ansi[16][3] = {
-	    {0, 0, 0},       {205, 0, 0},   {0, 205, 0},   {205, 205, 0},
-	    {0, 0, 238},     {205, 0, 205}, {0, 205, 205}, {229, 229, 229},
-	    {127, 127, 127}, {255, 0, 0},   {0, 255, 0},   {255, 255, 0},
-	    {92, 92, 255},   {255, 0, 255}, {0, 255, 255}, {255, 255, 255},
+	        {0, 0, 0},       {205, 0, 0},   {0, 205, 0},   {205, 205, 0},
+	        {0, 0, 238},     {205, 0, 205}, {0, 205, 205}, {229, 229, 229},
+	        {127, 127, 127}, {255, 0, 0},   {0, 255, 0},   {255, 255, 0},
+	        {92, 92, 255},   {255, 0, 255}, {0, 255, 255}, {255, 255, 255},
 	};
 	static const unsigned char level[6] = {0, 95, 135, 175, 215, 255};
 

@@ -82,15 +82,18 @@ static void on_batch(void *arg, int done, int total)
 static void set_slot(struct grid *g, int id, int busy, int method, int run, int task)
 {
 	pthread_mutex_lock(&g->mu);
-	g->slots[id] = (struct grid_slot){ busy, method, run, task, 0, 0 };
+	g->slots[id] = (struct grid_slot){busy, method, run, task, 0, 0};
 	pthread_mutex_unlock(&g->mu);
 }
 
 static void post_error(struct grid *g, int method, int run, enum pl_status st,
-		       char *message)
+                       char *message)
 {
-	struct grid_event ev = { .type = GRID_EV_ERROR, .method = method, .run = run,
-				 .message = message, .status = st };
+	struct grid_event ev = {.type = GRID_EV_ERROR,
+	                        .method = method,
+	                        .run = run,
+	                        .message = message,
+	                        .status = st};
 
 	grid_post(g, &ev);
 	atomic_store(&g->stop, 1);
@@ -104,9 +107,9 @@ static void post_error(struct grid *g, int method, int run, enum pl_status st,
  * a message saying so (returns -1).
  */
 static int broken_checkpoint(struct grid *g, int method, int run, const char *path,
-			     enum pl_status st, char *cause)
+                             enum pl_status st, char *cause)
 {
-	struct grid_event ev = { .type = GRID_EV_RUN_RESET, .method = method, .run = run };
+	struct grid_event ev = {.type = GRID_EV_RUN_RESET, .method = method, .run = run};
 	char label[128];
 
 	if (g->retrain_broken) {
@@ -116,17 +119,19 @@ static int broken_checkpoint(struct grid *g, int method, int run, const char *pa
 		return 0;
 	}
 	method_label(&g->p->methods[method], label, sizeof(label));
-	post_error(g, method, run, st,
-		   xasprintf("%s; run %d of method %d (%s) can only be trained again from "
-			     "its first task: resume with --retrain-broken to do that",
-			     cause, run + 1, method, label));
+	post_error(
+	        g, method, run, st,
+	        xasprintf("%s; run %d of method %d (%s) can only be trained again from "
+	                  "its first task: resume with --retrain-broken to do that",
+	                  cause, run + 1, method, label));
 	free(cause);
 	return -1;
 }
 
 /* Resume r from its checkpoint if there is one, posting the tasks it holds;
  * returns 1 if the run had diverged, -1 on a bad checkpoint, else 0. */
-static int resume_run(struct grid *g, struct run *r, const char *path, int method, int run)
+static int resume_run(struct grid *g, struct run *r, const char *path, int method,
+                      int run)
 {
 	char *cause = NULL;
 	enum pl_status st;
@@ -137,8 +142,10 @@ static int resume_run(struct grid *g, struct run *r, const char *path, int metho
 		return broken_checkpoint(g, method, run, path, st, cause);
 	}
 	for (int t = 0; t < run_tasks_done(r); t++) {
-		struct grid_event ev = { .type = GRID_EV_TASK, .method = method, .run = run,
-					 .restored = 1 };
+		struct grid_event ev = {.type = GRID_EV_TASK,
+		                        .method = method,
+		                        .run = run,
+		                        .restored = 1};
 
 		ev.result = xmalloc(task_result_size(g->p));
 		memcpy(ev.result, run_result(r, t), task_result_size(g->p));
@@ -150,12 +157,12 @@ static int resume_run(struct grid *g, struct run *r, const char *path, int metho
 
 /* save_weights: the network after this task, when the preset asks for it. */
 static enum pl_status save_weights(struct grid *g, struct run *r, int method, int run,
-				   char **cause)
+                                   char **cause)
 {
 	const struct preset *p = g->p;
 	int t = run_tasks_done(r);
 	char label[128], rs[16], ts[16], seed[32], *path;
-	const char *meta[8] = { "method", label, "run", rs, "task", ts, "seed", seed };
+	const char *meta[8] = {"method", label, "run", rs, "task", ts, "seed", seed};
 	enum pl_status st;
 
 	if (g->weights_dir == NULL || p->save_weights == SAVE_WEIGHTS_NONE ||
@@ -167,7 +174,8 @@ static enum pl_status save_weights(struct grid *g, struct run *r, int method, in
 	snprintf(rs, sizeof(rs), "%d", run + 1);
 	snprintf(ts, sizeof(ts), "%d", t);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)run_seed(r));
-	path = xasprintf("%s/m%d-r%d-t%d.safetensors", g->weights_dir, method, run + 1, t);
+	path = xasprintf("%s/m%d-r%d-t%d.safetensors", g->weights_dir, method, run + 1,
+	                 t);
 	st = safetensors_write(path, run_mlp(r), run_last_perm(r), meta, 4, cause);
 	free(path);
 	return st;
@@ -177,8 +185,8 @@ static enum pl_status save_weights(struct grid *g, struct run *r, int method, in
 static void worker_run(struct worker *w, int method, int run_index)
 {
 	struct grid *g = w->g;
-	struct run_ctl hooks = { &g->stop, on_batch, w };
-	struct grid_event ev = { .method = method, .run = run_index };
+	struct run_ctl hooks = {&g->stop, on_batch, w};
+	struct grid_event ev = {.method = method, .run = run_index};
 	struct run *r = NULL;
 	char *cause = NULL, *ckpt = NULL;
 	int diverged = 0;
@@ -241,9 +249,12 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_lock(&g->mu);
 		do
-			item = atomic_load(&g->stop) || g->next_item >= g->items ? -1 : g->next_item++;
+			item = atomic_load(&g->stop) || g->next_item >= g->items
+			               ? -1
+			               : g->next_item++;
 		while (item >= 0 && g->skip != NULL &&
-		       g->skip[(item % g->p->nmethods) * g->p->runs + item / g->p->nmethods]);
+		       g->skip[(item % g->p->nmethods) * g->p->runs +
+		               item / g->p->nmethods]);
 		pthread_mutex_unlock(&g->mu);
 		if (item < 0)
 			break;
@@ -254,7 +265,7 @@ static void *worker_main(void *arg)
 	last = --g->live == 0;
 	pthread_mutex_unlock(&g->mu);
 	if (last)
-		grid_post(g, &(struct grid_event){ .type = GRID_EV_ALL_DONE });
+		grid_post(g, &(struct grid_event){.type = GRID_EV_ALL_DONE});
 	free(w);
 	return NULL;
 }

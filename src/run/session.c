@@ -58,8 +58,8 @@ static enum pl_status flush_files(struct session *s, int final, char **cause)
 	s->last_flush = pl_now();
 	for (int i = 0; st == PL_OK && i < nruns; i++)
 		if (s->complete[i]) {
-			char *path =
-			    grid_checkpoint_path(s->ckpt, i / s->p.runs, i % s->p.runs);
+			char *path = grid_checkpoint_path(s->ckpt, i / s->p.runs,
+			                                  i % s->p.runs);
 
 			unlink(path);
 			free(path);
@@ -163,7 +163,7 @@ static void adopt_results(struct session *s, struct results *res)
 		for (int r = 0; r < s->p.runs; r++)
 			for (int t = 0; t < s->p.tasks; t++) {
 				const struct task_result *c =
-				    results_get(&s->res, m, r, t);
+				        results_get(&s->res, m, r, t);
 
 				s->done += c != NULL;
 				s->diverged += c != NULL && c->diverged;

@@ -12,7 +12,7 @@
 
 #include "plasticity/signals.h"
 
-static int sig_pipe[2] = { -1, -1 };
+static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t sig_last;
 
 static void on_signal(int sig)

@@ -13,8 +13,9 @@
 /* The current view's help: the main view's keys, or the diagnostics'. */
 static void draw_help(struct ui *u)
 {
-	const char *const *lines =
-	    strcmp(ui_views[u->view].name, "diagnostics") == 0 ? diag_help_lines : help_lines;
+	const char *const *lines = strcmp(ui_views[u->view].name, "diagnostics") == 0
+	                                   ? diag_help_lines
+	                                   : help_lines;
 	int n = 0;
 
 	while (lines[n] != NULL)

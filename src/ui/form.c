@@ -15,12 +15,12 @@
 #include "ui/ui.h"
 
 /* Top-level keys shown in the form, in this order. */
-static const char *const top_keys[] = { "name", "setting", "dataset", "tasks",
-					"train_examples", "hidden", "batch_size", "epochs",
-					"runs", "seed" };
+static const char *const top_keys[] = {
+        "name",   "setting",    "dataset", "tasks", "train_examples",
+        "hidden", "batch_size", "epochs",  "runs",  "seed"};
 
 static const struct schema_entry *find_entry(const struct schema_entry *t, size_t n,
-					     const char *key)
+                                             const char *key)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(t[i].key, key) == 0)
@@ -28,8 +28,8 @@ static const struct schema_entry *find_entry(const struct schema_entry *t, size_
 	return NULL;
 }
 
-static int add_field(struct form_field *out, int n, int max, const char *key, const char *label,
-		     int method, const struct schema_entry *e)
+static int add_field(struct form_field *out, int n, int max, const char *key,
+                     const char *label, int method, const struct schema_entry *e)
 {
 	if (n >= max || e == NULL)
 		return n;
@@ -42,7 +42,7 @@ static int add_field(struct form_field *out, int n, int max, const char *key, co
 
 /* One method key's row, labelled as the paper writes it where it has a symbol. */
 static int method_field(struct form_field *out, int n, int max, int m, const char *k,
-			int utf8)
+                        int utf8)
 {
 	char key[48], label[32];
 
@@ -53,7 +53,8 @@ static int method_field(struct form_field *out, int n, int max, int m, const cha
 		snprintf(label, sizeof(label), utf8 ? "  λ" : "  lambda");
 	else
 		snprintf(label, sizeof(label), "  %s", k);
-	return add_field(out, n, max, key, label, m, find_entry(method_schema, method_schema_len, k));
+	return add_field(out, n, max, key, label, m,
+	                 find_entry(method_schema, method_schema_len, k));
 }
 
 int form_fields(const struct preset *p, struct form_field *out, int max, int utf8)
@@ -63,17 +64,18 @@ int form_fields(const struct preset *p, struct form_field *out, int max, int utf
 
 	for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
 		n = add_field(out, n, max, top_keys[i], top_keys[i], -1,
-			      find_entry(preset_schema, preset_schema_len, top_keys[i]));
+		              find_entry(preset_schema, preset_schema_len, top_keys[i]));
 	for (int m = 0; m < p->nmethods; m++) {
 		const struct optim_desc *d = optim_desc(p->methods[m].optimizer);
 
 		snprintf(key, sizeof(key), "methods.%d.optimizer", m);
 		snprintf(label, sizeof(label), "method %d", m + 1);
 		n = add_field(out, n, max, key, label, m,
-			      find_entry(method_schema, method_schema_len, "optimizer"));
+		              find_entry(method_schema, method_schema_len, "optimizer"));
 		/* The learning rate, then the keys the optimizer's table entry names. */
 		n = method_field(out, n, max, m, "lr", utf8);
-		for (const char *const *k = d ? d->keys : NULL; k != NULL && *k != NULL; k++)
+		for (const char *const *k = d ? d->keys : NULL; k != NULL && *k != NULL;
+		     k++)
 			n = method_field(out, n, max, m, *k, utf8);
 	}
 	return n;
@@ -81,8 +83,8 @@ int form_fields(const struct preset *p, struct form_field *out, int max, int utf
 
 void form_value(const struct preset *p, const struct form_field *f, char *buf, size_t len)
 {
-	const char *base = f->method >= 0 ? (const char *)&p->methods[f->method]
-					  : (const char *)p;
+	const char *base =
+	        f->method >= 0 ? (const char *)&p->methods[f->method] : (const char *)p;
 	const void *v = base + f->e->offset;
 
 	switch (f->e->type) {
@@ -100,8 +102,9 @@ void form_value(const struct preset *p, const struct form_field *f, char *buf, s
 		snprintf(buf, len, "%g", *(const double *)v);
 		break;
 	case SCHEMA_STRING:
-		snprintf(buf, len, "%s", f->e->size == 0 ? (*(char *const *)v ? *(char *const *)v : "")
-							 : (const char *)v);
+		snprintf(buf, len, "%s",
+		         f->e->size == 0 ? (*(char *const *)v ? *(char *const *)v : "")
+		                         : (const char *)v);
 		break;
 	case SCHEMA_ENUM:
 		if (f->e->size == sizeof(int)) {
@@ -109,7 +112,8 @@ void form_value(const struct preset *p, const struct form_field *f, char *buf, s
 
 			for (int i = *(const int *)v; i > 0 && c != NULL; i--)
 				c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL;
-			snprintf(buf, len, "%.*s", c ? (int)strcspn(c, "|") : 1, c ? c : "?");
+			snprintf(buf, len, "%.*s", c ? (int)strcspn(c, "|") : 1,
+			         c ? c : "?");
 		} else {
 			snprintf(buf, len, "%s", (const char *)v);
 		}
@@ -119,8 +123,8 @@ void form_value(const struct preset *p, const struct form_field *f, char *buf, s
 
 		buf[0] = '\0';
 		for (int i = 0; i < p->nhidden && used < len; i++)
-			used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "",
-						 p->hidden[i]);
+			used += (size_t)snprintf(buf + used, len - used, "%s%d",
+			                         i ? "," : "", p->hidden[i]);
 		break;
 	}
 	case SCHEMA_METHODS:
@@ -130,7 +134,7 @@ void form_value(const struct preset *p, const struct form_field *f, char *buf, s
 }
 
 enum pl_status form_set(struct preset *p, const struct form_field *f, const char *text,
-			char **cause)
+                        char **cause)
 {
 	char *arg = xasprintf("%s=%s", f->key, text), *why = NULL;
 	enum pl_status st = preset_override(p, arg, &why);
@@ -145,7 +149,7 @@ enum pl_status form_set(struct preset *p, const struct form_field *f, const char
 		if (k != NULL && strncmp(m, f->e->key, strlen(f->e->key)) == 0)
 			m = k + 2;
 		else if (k != NULL && strncmp(m, "methods[", 8) == 0 &&
-			 strncmp(strchr(m, ']') + 2, f->e->key, strlen(f->e->key)) == 0)
+		         strncmp(strchr(m, ']') + 2, f->e->key, strlen(f->e->key)) == 0)
 			m = k + 2;
 		free(*cause);
 		*cause = xstrdup(m);
@@ -162,9 +166,10 @@ int form_cycle(struct preset *p, const struct form_field *f, char **cause)
 
 	if (f->e->type == SCHEMA_BOOL) {
 		form_value(p, f, cur, sizeof(cur));
-		return form_set(p, f, strcmp(cur, "true") == 0 ? "false" : "true", cause) == PL_OK
-			       ? 1
-			       : -1;
+		return form_set(p, f, strcmp(cur, "true") == 0 ? "false" : "true",
+		                cause) == PL_OK
+		               ? 1
+		               : -1;
 	}
 	if (f->e->type != SCHEMA_ENUM)
 		return 0;

@@ -86,7 +86,7 @@ static int act_theme(struct ui *u)
 static int act_graph(struct ui *u)
 {
 	u->spark =
-	    u->utf8 ? (enum spark_style)((u->spark + 1) % SPARK_STYLES) : SPARK_ASCII;
+	        u->utf8 ? (enum spark_style)((u->spark + 1) % SPARK_STYLES) : SPARK_ASCII;
 	set_msg(u, 0, "sparklines: %s", spark_style_name(u->spark));
 	return 0;
 }
@@ -107,12 +107,14 @@ static int act_clear(struct ui *u)
 
 /* Every function key has a letter twin: F1 ?, F2 s, F3 o, F10 q. */
 static const struct key_action view_keys[] = {
-    {'q', act_quit},      {KEY_F(10), act_quit}, {'?', act_help},        {'h', act_help},
-    {KEY_F(1), act_help}, {'\n', act_start},     {KEY_ENTER, act_start}, {'r', act_start},
-    {'p', act_pause},     {' ', act_pause},      {'x', act_stop},        {'e', act_edit},
-    {'\t', act_edit},     {'s', act_save},       {KEY_F(2), act_save},   {'o', act_open},
-    {KEY_F(3), act_open}, {'w', act_export},     {'t', act_theme},       {'g', act_graph},
-    {'c', act_clear},     {'v', act_view},
+        {'q', act_quit},        {KEY_F(10), act_quit}, {'?', act_help},
+        {'h', act_help},        {KEY_F(1), act_help},  {'\n', act_start},
+        {KEY_ENTER, act_start}, {'r', act_start},      {'p', act_pause},
+        {' ', act_pause},       {'x', act_stop},       {'e', act_edit},
+        {'\t', act_edit},       {'s', act_save},       {KEY_F(2), act_save},
+        {'o', act_open},        {KEY_F(3), act_open},  {'w', act_export},
+        {'t', act_theme},       {'g', act_graph},      {'c', act_clear},
+        {'v', act_view},
 };
 
 static int view_key(struct ui *u, int ch)

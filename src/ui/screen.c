@@ -91,10 +91,10 @@ static void apply_theme(struct ui *u)
 		short fg = u->theme.role[r].fg, bg = u->theme.role[r].bg;
 
 		if (COLORS < 256) {
-			fg =
-			    fg < 0 ? fg : theme_color_fallback(fg, COLORS >= 16 ? 16 : 8);
-			bg =
-			    bg < 0 ? bg : theme_color_fallback(bg, COLORS >= 16 ? 16 : 8);
+			fg = fg < 0 ? fg
+			            : theme_color_fallback(fg, COLORS >= 16 ? 16 : 8);
+			bg = bg < 0 ? bg
+			            : theme_color_fallback(bg, COLORS >= 16 ? 16 : 8);
 		}
 		init_pair((short)(r + 1), fg, bg);
 	}

@@ -43,16 +43,16 @@ static const struct {
 	 * gets one more than its title so a sort marker never touches "mean". */
 	int width;
 } cols[COL_COUNT] = {
-    [COL_METHOD] = {"method", 0},  [COL_RUNS] = {"runs", 4},
-    [COL_TASKS] = {"tasks", 6},    [COL_LATEST] = {"latest", 7},
-    [COL_FIRST] = {"first", 7},    [COL_LAST] = {"last", 7},
-    [COL_LOSS] = {"loss", 7},      [COL_MEAN] = {"mean", 7},
-    [COL_SPS] = {"samples/s", 10},
+        [COL_METHOD] = {"method", 0},  [COL_RUNS] = {"runs", 4},
+        [COL_TASKS] = {"tasks", 6},    [COL_LATEST] = {"latest", 7},
+        [COL_FIRST] = {"first", 7},    [COL_LAST] = {"last", 7},
+        [COL_LOSS] = {"loss", 7},      [COL_MEAN] = {"mean", 7},
+        [COL_SPS] = {"samples/s", 10},
 };
 
 /* Plasticity loss and the mean summarize a run best, so they go last. */
 static const enum table_col drop_order[] = {
-    COL_SPS, COL_TASKS, COL_RUNS, COL_LATEST, COL_FIRST, COL_LAST, COL_MEAN, COL_LOSS,
+        COL_SPS, COL_TASKS, COL_RUNS, COL_LATEST, COL_FIRST, COL_LAST, COL_MEAN, COL_LOSS,
 };
 
 const char *table_col_name(enum table_col c)

@@ -126,10 +126,10 @@ static int ensure_data(struct ui *u, const struct preset *p)
 		return 0;
 	dir = lookup_data_dir(u->o.data_dir, p);
 	if (dir == NULL) {
-		set_msg(
-		    u, 1,
-		    "no %s data found: run scripts/fetch-data (see plasticity --info)",
-		    p->dataset);
+		set_msg(u, 1,
+		        "no %s data found: run scripts/fetch-data (see plasticity "
+		        "--info)",
+		        p->dataset);
 		return -1;
 	}
 	dataset_free(&u->ds);
@@ -301,8 +301,8 @@ static int open_resume(struct ui *u)
 	struct results res;
 	char *cause = NULL;
 	enum pl_status st =
-	    session_dir_resume(u->o.resume_dir, u->o.data_dir, &u->p, &res, &u->ds,
-	                       &u->data_dir, &u->lock, &cause);
+	        session_dir_resume(u->o.resume_dir, u->o.data_dir, &u->p, &res, &u->ds,
+	                           &u->data_dir, &u->lock, &cause);
 
 	if (st != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
@@ -419,7 +419,7 @@ static void event_loop(struct ui *u, int sig_fd)
 		fds[1] = (struct pollfd){sig_fd, POLLIN, 0};
 		if (u->sess != NULL && ui_live(u))
 			fds[nfds++] =
-			    (struct pollfd){session_wake_fd(u->sess), POLLIN, 0};
+			        (struct pollfd){session_wake_fd(u->sess), POLLIN, 0};
 		poll(fds, (nfds_t)nfds, timeout);
 		handle_events(u);
 		/* Read keys even when poll() was interrupted: SIGWINCH becomes

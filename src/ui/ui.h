@@ -12,15 +12,15 @@
 #include "plasticity/status.h"
 
 struct ui_opts {
-	const char *preset;   /* path or name; NULL = quick */
-	char **overrides;     /* KEY=VALUE */
+	const char *preset; /* path or name; NULL = quick */
+	char **overrides;   /* KEY=VALUE */
 	int noverrides;
-	const char *theme;    /* --theme, NULL = default */
-	int no_color;         /* --no-color or NO_COLOR */
-	const char *open_dir; /* --open: a finished run directory, read-only */
+	const char *theme;      /* --theme, NULL = default */
+	int no_color;           /* --no-color or NO_COLOR */
+	const char *open_dir;   /* --open: a finished run directory, read-only */
 	const char *resume_dir; /* --resume: a run directory to continue training */
-	const char *data_dir; /* --data-dir */
-	int jobs;             /* --jobs, 0 = cores */
+	const char *data_dir;   /* --data-dir */
+	int jobs;               /* --jobs, 0 = cores */
 };
 
 /* Run the front end until the user quits; returns the exit status. */
@@ -37,10 +37,11 @@ struct form_field {
 /* Build the rows for p (they depend on each method's optimizer). */
 int form_fields(const struct preset *p, struct form_field *out, int max, int utf8);
 /* The field's current value as text. */
-void form_value(const struct preset *p, const struct form_field *f, char *buf, size_t len);
+void form_value(const struct preset *p, const struct form_field *f, char *buf,
+                size_t len);
 /* Set the field from text; p is unchanged and *cause set when invalid. */
 enum pl_status form_set(struct preset *p, const struct form_field *f, const char *text,
-			char **cause);
+                        char **cause);
 /* Enumerations and booleans: set the next choice. Returns 1 when set, -1
  * when the preset refuses it (*cause says why), 0 if not a choice field. */
 int form_cycle(struct preset *p, const struct form_field *f, char **cause);

@@ -65,7 +65,7 @@ struct ui {
 	char *data_dir;
 	enum ui_state st;
 	enum ui_mode mode;
-	int view; /* index into ui_views */
+	int view;        /* index into ui_views */
 	int diag_layer;  /* diagnostics view: 0 = mean over layers, else layer l */
 	int diag_scroll; /* diagnostics view: first metric shown */
 	struct curve earlier[MAX_EARLIER];
@@ -116,7 +116,7 @@ void bar(struct ui *u, int y, enum theme_role r, const char *s);
 void draw_box(struct ui *u, int h, int w, const char *const *lines, int nlines,
               int highlight);
 void set_msg(struct ui *u, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* keys.c: returns 1 when the UI should quit. */
 int ui_key(struct ui *u, int ch);

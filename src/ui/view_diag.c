@@ -17,7 +17,7 @@
 
 /* Per-layer columns: the value for the layer shown (0: mean over layers). */
 static double cell_value(const struct result_column *col, const struct preset *p,
-			 const struct task_result *c, int layer)
+                         const struct task_result *c, int layer)
 {
 	const double *v = (const double *)((const char *)c + col->offset);
 	int width = result_column_width(col, p);
@@ -37,8 +37,8 @@ static double cell_value(const struct result_column *col, const struct preset *p
 }
 
 /* Mean over the runs that measured it, per task, into out (tasks). */
-static void metric_curve(const struct results *res, int m, const struct result_column *col,
-			 int layer, double *out)
+static void metric_curve(const struct results *res, int m,
+                         const struct result_column *col, int layer, double *out)
 {
 	for (int t = 0; t < res->tasks; t++) {
 		double sum = 0.0;
@@ -68,7 +68,7 @@ static int diag_count(void)
 
 /* One metric: its name and shared range, then a line per method. */
 static int draw_metric(struct ui *u, const struct results *res,
-		       const struct result_column *col, int y, int ymax, double *buf)
+                       const struct result_column *col, int y, int ymax, double *buf)
 {
 	double lo = INFINITY, hi = -INFINITY;
 	char line[256], spark[1024];
@@ -86,14 +86,14 @@ static int draw_metric(struct ui *u, const struct results *res,
 		snprintf(line, sizeof(line), "%s: not measured", col->name);
 	else
 		snprintf(line, sizeof(line), "%s%s   axis %.4g .. %.4g", col->name,
-			 col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR
-				 ? (u->diag_layer ? "" : " (mean of layers)")
-				 : "",
-			 lo, hi);
+		         col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR
+		                 ? (u->diag_layer ? "" : " (mean of layers)")
+		                 : "",
+		         lo, hi);
 	if (isfinite(lo) && u->diag_layer &&
 	    (col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR))
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), "   layer %d",
-			 u->diag_layer);
+		         u->diag_layer);
 	put(y++, 1, COLS - 2, role_attr(u, ROLE_TITLE), line);
 	for (int m = 0; isfinite(lo) && m < res->nmethods && y < ymax; m++) {
 		const double *v = buf + (size_t)m * res->tasks;
@@ -105,10 +105,11 @@ static int draw_metric(struct ui *u, const struct results *res,
 			if (isfinite(v[t]))
 				last = t;
 		method_label(&res->p->methods[m], label, sizeof(label));
-		snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, m), lw - 2, lw - 2, label);
+		snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, m), lw - 2, lw - 2,
+		         label);
 		put(y, 1, lw, a, line);
-		spark_render(v, res->tasks, lo, hi > lo ? hi : lo + 1e-12, u->spark, sw, spark,
-			     sizeof(spark));
+		spark_render(v, res->tasks, lo, hi > lo ? hi : lo + 1e-12, u->spark, sw,
+		             spark, sizeof(spark));
 		put(y, lw + 2, sw, a, spark);
 		snprintf(line, sizeof(line), "%.4g", last >= 0 ? v[last] : NAN);
 		put(y, COLS - 11, 10, role_attr(u, ROLE_TEXT), last >= 0 ? line : "-");
@@ -127,9 +128,10 @@ void view_diag_draw(struct ui *u)
 		mvaddstr(LINES / 2, 0, "terminal too small (need 80x24)");
 		return;
 	}
-	snprintf(title, sizeof(title),
-		 " diagnostics on the probe set, mean over finished runs   v:view l:layer "
-		 "?:formulas");
+	snprintf(
+	        title, sizeof(title),
+	        " diagnostics on the probe set, mean over finished runs   v:view l:layer "
+	        "?:formulas");
 	bar(u, 0, ROLE_TITLE, title);
 	if (res == NULL) {
 		put(2, 1, COLS - 2, role_attr(u, ROLE_DIM),

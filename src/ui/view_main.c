@@ -80,9 +80,9 @@ static void draw_form(struct ui *u, int y0, int h)
 	for (int i = u->scroll, y = y0; i < u->nfields && y < y0 + h; i++, y++) {
 		const struct form_field *f = &u->fields[i];
 		int sel = form_focus(u) && i == u->cursor;
-		enum theme_role r = f->method >= 0
-		                        ? (enum theme_role)(ROLE_METHOD1 + f->method % 6)
-		                        : ROLE_TEXT;
+		enum theme_role r =
+		        f->method >= 0 ? (enum theme_role)(ROLE_METHOD1 + f->method % 6)
+		                       : ROLE_TEXT;
 
 		if (sel && u->mode == MODE_EDIT)
 			snprintf(val, sizeof(val), "%s_", u->edit);
@@ -124,8 +124,8 @@ static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row
 	                      : w / 4,
 	    sw = w - lw - 3 - 16, last = -1;
 	attr_t a =
-	    role_attr(u, row->earlier ? ROLE_EARLIER
-	                              : (enum theme_role)(ROLE_METHOD1 + method % 6));
+	        role_attr(u, row->earlier ? ROLE_EARLIER
+	                                  : (enum theme_role)(ROLE_METHOD1 + method % 6));
 
 	for (int i = 0; i < n; i++)
 		if (isfinite(acc[i]))
@@ -204,8 +204,8 @@ static void draw_table(struct ui *u, int y0, int h)
 			}
 		put(y0 + 1 + i, 0, COLS,
 		    role_attr(u, rows[i].earlier
-		                     ? ROLE_EARLIER
-		                     : (enum theme_role)(ROLE_METHOD1 + method % 6)),
+		                         ? ROLE_EARLIER
+		                         : (enum theme_role)(ROLE_METHOD1 + method % 6)),
 		    lines[i + 1]);
 	}
 }

@@ -111,7 +111,7 @@ static void load(const char *images, const char *labels)
 			check(s.labels[i] < IDX_CLASSES, "label out of range");
 	} else {
 		check(cause != NULL &&
-		          (starts_with(cause, images) || starts_with(cause, labels)),
+		              (starts_with(cause, images) || starts_with(cause, labels)),
 		      "failure without a cause naming a file");
 		check(s.n == 0 && s.pixels == NULL && s.labels == NULL,
 		      "failure left the split filled");

@@ -28,19 +28,19 @@
 #include "plasticity/util.h"
 
 static const char preset_yaml[] = "name: fz\n"
-				  "tasks: 3\n"
-				  "hidden: [4]\n"
-				  "batch_size: 8\n"
-				  "runs: 2\n"
-				  "accuracy_matrix: true\n"
-				  "methods:\n"
-				  "  - optimizer: sgd\n"
-				  "    lr: 0.1\n"
-				  "    momentum: 0.5\n"
-				  "  - optimizer: sam\n"
-				  "    lr: 0.1\n";
-static const char *const parts[4] = { "identity.yaml", "results.csv", "accuracy_matrix.csv",
-				      "checkpoints/m0-r1.ckpt" };
+                                  "tasks: 3\n"
+                                  "hidden: [4]\n"
+                                  "batch_size: 8\n"
+                                  "runs: 2\n"
+                                  "accuracy_matrix: true\n"
+                                  "methods:\n"
+                                  "  - optimizer: sgd\n"
+                                  "    lr: 0.1\n"
+                                  "    momentum: 0.5\n"
+                                  "  - optimizer: sam\n"
+                                  "    lr: 0.1\n";
+static const char *const parts[4] = {"identity.yaml", "results.csv",
+                                     "accuracy_matrix.csv", "checkpoints/m0-r1.ckpt"};
 
 static char dir[64];
 static struct dataset ds;
@@ -74,9 +74,10 @@ static void write_seed(const char *path);
 /* The scratch directory goes when the fuzzer exits. */
 static void cleanup(void)
 {
-	const char *names[] = { "preset.yaml", "identity.yaml", "results.csv",
-				"accuracy_matrix.csv", "methods.csv", "checkpoints/m0-r1.ckpt",
-				"checkpoints", "" };
+	const char *names[] = {"preset.yaml", "identity.yaml",
+	                       "results.csv", "accuracy_matrix.csv",
+	                       "methods.csv", "checkpoints/m0-r1.ckpt",
+	                       "checkpoints", ""};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
@@ -215,7 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t at = 0;
 
 	for (int i = 0; i < 4; i++) {
-		const uint8_t *end = at <= size ? memmem(data + at, size - at, sep, 8) : NULL;
+		const uint8_t *end =
+		        at <= size ? memmem(data + at, size - at, sep, 8) : NULL;
 		size_t n = end ? (size_t)(end - (data + at)) : size - at;
 
 		put(parts[i], data + at, at <= size ? n : 0);
