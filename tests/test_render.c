@@ -120,11 +120,12 @@ static void test_edges(void)
  */
 #define NROWS 5
 static const struct table_row fixture[NROWS] = {
-        {"sgd", "0", 0, 3, 30, 0.877, 0.950, 0.861, 0.089, 0.901, 12000},
-        {"sam lr=0.01 rho=0.05", "1", 0, 3, 30, 0.912, 0.954, 0.903, 0.051, 0.925, 8000},
-        {"gnp", "2", 0, 1, 12, 0.890, 0.948, 0.960, -0.012, 0.910, 15000.4},
-        {"SGD lr=0.1", "3", 1, 3, 30, 0.850, 0.951, 0.840, 0.111, 0.890, NAN},
-        {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN},
+        {"sgd", "0", 0, 3, 30, 0.877, 0.950, 0.861, 0.089, 0.901, 12000, "", NAN},
+        {"sam lr=0.01 rho=0.05", "1", 0, 3, 30, 0.912, 0.954, 0.903, 0.051, 0.925, 8000,
+         "", NAN},
+        {"gnp", "2", 0, 1, 12, 0.890, 0.948, 0.960, -0.012, 0.910, 15000.4, "", NAN},
+        {"SGD lr=0.1", "3", 1, 3, 30, 0.850, 0.951, 0.840, 0.111, 0.890, NAN, "", NAN},
+        {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, "", NAN},
 };
 
 static char lines[NROWS + 1][256];
@@ -138,7 +139,7 @@ static int line_is(int i, const char *want, const char *what)
 
 static void test_table_wide(void)
 {
-	int x[COL_COUNT], want_x[COL_COUNT] = {2, 38, 43, 50, 58, 66, 74, 82, 90};
+	int x[COL_COUNT], want_x[COL_COUNT] = {2, 38, 43, 50, 58, 66, 74, 82, 90, -1};
 
 	ok(table_render(fixture, NROWS, 100, COL_MEAN, 1, lines, x) == NROWS + 1,
 	   "render returns n + 1");
@@ -205,9 +206,36 @@ static void test_table_narrow(void)
 	line_is(2, "1 sam l~", "at 8 only the method remains");
 }
 
+/* A chosen diagnostic as the last column: titled by its name, 4
+ * significant digits, never marked best, dropped first when narrow. */
+static void test_table_metric(void)
+{
+	struct table_row rows[2] = {
+	        {"sgd", "0", 0, 1, 3, 0.9, 0.9, 0.8, 0.1, 0.85, 1000, "dead", 0.2500},
+	        {"sam", "1", 0, 1, 3, 0.8, 0.9, 0.7, 0.2, 0.80, 900, "dead", 0.123456},
+	};
+	int x[COL_COUNT];
+
+	table_render(rows, 2, 110, COL_METHOD, 0, lines, x);
+	ok(x[COL_METRIC] > x[COL_SPS] && strstr(lines[0], "        dead") != NULL,
+	   "the metric column comes last, titled 'dead': %s", lines[0]);
+	ok(strstr(lines[1], " 0.25") != NULL && strstr(lines[2], " 0.1235") != NULL &&
+	           strstr(lines[1], "*0.25") == NULL,
+	   "its values with 4 significant digits, no best mark");
+	table_render(rows, 2, 80, COL_METHOD, 0, lines, x);
+	ok(x[COL_METRIC] > 0 && x[COL_SPS] < 0,
+	   "at 80 columns it stays; samples/s goes first");
+	table_render(rows, 2, 70, COL_METHOD, 0, lines, x);
+	ok(x[COL_METRIC] < 0 && x[COL_LOSS] > 0,
+	   "narrower, it goes next, before the accuracies");
+	rows[0].metric_name[0] = '\0';
+	table_render(rows, 2, 110, COL_METHOD, 0, lines, x);
+	ok(x[COL_METRIC] < 0, "no name, no column");
+}
+
 static void test_table_odd(void)
 {
-	struct table_row r = {"a\tb\nc", "", 0, 123456, 7, 1, 1, 1, 0, 1, 1e12};
+	struct table_row r = {"a\tb\nc", "", 0, 123456, 7, 1, 1, 1, 0, 1, 1e12, "", NAN};
 
 	table_render(&r, 1, 57, COL_RUNS, 1, lines, NULL);
 	line_is(0, "  method    vruns  latest   first    last    loss    mean",
@@ -232,7 +260,7 @@ static int utf8_cells(const char *s)
 
 static void test_table_fits(void)
 {
-	struct table_row r = {"", "●", 1, 1, 2, 0.5, 0.5, 0.5, 0, 0.5, 1};
+	struct table_row r = {"", "●", 1, 1, 2, 0.5, 0.5, 0.5, 0, 0.5, 1, "", NAN};
 	int bad = 0;
 
 	/* A label of four-byte characters is the worst case for bytes per cell. */
@@ -254,7 +282,7 @@ static void test_table_fits(void)
 
 static void test_best(void)
 {
-	int best[COL_COUNT], want[COL_COUNT] = {-1, 0, 0, 1, 1, 2, 2, 1, 2};
+	int best[COL_COUNT], want[COL_COUNT] = {-1, 0, 0, 1, 1, 2, 2, 1, 2, -1};
 	struct table_row none[2] = {fixture[4], fixture[4]};
 
 	table_best(fixture, NROWS, best);
@@ -318,6 +346,7 @@ int main(void)
 	test_edges();
 	test_table_wide();
 	test_table_narrow();
+	test_table_metric();
 	test_table_odd();
 	test_table_fits();
 	test_best();

@@ -163,6 +163,12 @@ ok_if "screen | grep -qE '^■ sam lr=0.05 rho=0.05 +\\*?1 +\\*?5 '" "... with i
 T send-keys -t ui r
 sleep 0.3
 ok_if "screen | grep -q 'viewing'" "... and r does not start training there"
+# m shows a diagnostic as the table's last column, the latest task's value.
+T send-keys -t ui m
+ok_if "wait_for '^  method .* online_acc\$'" "m adds a diagnostic column to the table (online_acc)"
+ok_if "screen | grep -qE '^■ sam lr=0.05 rho=0.05 .* [0-9.]+\$'" "... with each method's latest value"
+T send-keys -t ui m
+ok_if "wait_for '^  method .* dead\$'" "m again: the next diagnostic (dead)"
 # The diagnostics view of the finished run: v switches to it.
 T send-keys -t ui v
 ok_if "wait_for '^ diagnostics on the probe set'" "v switches to the diagnostics view"

@@ -24,6 +24,8 @@
 #ifndef PLASTICITY_OPTIM_H
 #define PLASTICITY_OPTIM_H
 
+#define OPTIM_MAX_STATE 4 /* state buffers an optimizer may declare */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +38,10 @@ struct optim_desc {
 	const char *name;        /* in presets: "sam" */
 	const char *title;       /* one line of help */
 	const char *const *keys; /* the method keys only it takes, NULL-terminated */
+	/* The state it keeps from step to step (Adam's moments, say), as names of
+	 * buffers of nparams floats, NULL-terminated (or NULL): optim_new
+	 * allocates them zeroed, checkpoints save and restore them by name. */
+	const char *const *state;
 	/* Append what sets a method of it apart (" rho=0.05") to buf. */
 	void (*label)(const struct method *m, char *buf, size_t len);
 	/* Allocate its scratch buffers in o (optional). */

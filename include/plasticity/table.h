@@ -21,6 +21,7 @@ enum table_col {
 	COL_LOSS,   /* plasticity loss = first - last (lower is better) */
 	COL_MEAN,   /* mean accuracy over all finished tasks */
 	COL_SPS,    /* training samples per second */
+	COL_METRIC, /* a chosen diagnostic (metric_name), latest task; shown when named */
 	COL_COUNT
 };
 
@@ -30,6 +31,8 @@ struct table_row {
 	int earlier;   /* from an earlier configuration */
 	int runs, tasks;
 	double latest, first, last, loss, mean, sps; /* NAN = not known yet */
+	char metric_name[24]; /* COL_METRIC's title ("" = no such column) */
+	double metric;
 };
 
 /* Column title as shown ("method", "runs", ..., "samples/s"). */
@@ -41,7 +44,8 @@ void table_sort(struct table_row *rows, int n, enum table_col col, int descendin
 
 /* best[c] = index of the row with the best value of column c (highest
  * accuracy, lowest loss, highest samples/s, most runs/tasks), -1 for
- * COL_METHOD or when no row has a value. Ties: the first row. */
+ * COL_METHOD or COL_METRIC (no better direction) or when no row has a
+ * value. Ties: the first row. */
 void table_best(const struct table_row *rows, int n, int best[COL_COUNT]);
 
 /*

@@ -69,6 +69,8 @@ struct optim *optim_new(const struct method *cfg, size_t nparams)
 	/* The base update steps along dir: the first gradient unless the
 	 * optimizer's setup gives it a buffer of its own (SAM). */
 	o->dir = o->grad;
+	for (const char *const *s = o->desc->state; s != NULL && *s != NULL; s++)
+		o->state[o->nstate++] = xalloc_floats(nparams);
 	if (o->desc->setup != NULL)
 		o->desc->setup(o);
 	if (cfg->momentum > 0.0)
@@ -86,6 +88,8 @@ void optim_free(struct optim *o)
 	if (o->dir != o->grad)
 		free(o->dir);
 	free(o->vel);
+	for (int i = 0; i < o->nstate; i++)
+		free(o->state[i]);
 	free(o);
 }
 
@@ -96,6 +100,9 @@ int optim_state(struct optim *o, struct state_buf *out, int max)
 	if (o->vel != NULL && n < max)
 		out[n] = (struct state_buf){"velocity", o->vel, o->n};
 	n += o->vel != NULL;
+	for (int i = 0; i < o->nstate; i++, n++)
+		if (n < max)
+			out[n] = (struct state_buf){o->desc->state[i], o->state[i], o->n};
 	return n;
 }
 

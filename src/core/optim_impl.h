@@ -15,6 +15,8 @@ struct optim {
 	float *save;  /* (n) weights before an adaptive SAM perturbation */
 	float *dir;   /* (n) direction handed to the base update (SGD: grad) */
 	float *vel;   /* (n) momentum buffer, NULL without momentum */
+	float *state[OPTIM_MAX_STATE]; /* (n) each: the descriptor's declared state */
+	int nstate;
 	/*
 	 * Set by a direction function, consumed by the base update in the same
 	 * pass over the weights (each pass over all parameters costs as much as

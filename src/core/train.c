@@ -26,7 +26,7 @@
 #define EVAL_CHUNK    500
 #define RUN_MAX_HOOKS 8
 /* State buffers a checkpoint can carry: the optimizer's and every hook's. */
-#define RUN_MAX_STATE (2 + RUN_MAX_HOOKS * HOOK_MAX_STATE)
+#define RUN_MAX_STATE (1 + OPTIM_MAX_STATE + RUN_MAX_HOOKS * HOOK_MAX_STATE)
 
 struct run {
 	const struct preset *p;

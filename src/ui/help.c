@@ -15,10 +15,11 @@ const char *const help_lines[] = {
         "  t            next theme                      g         sparkline: "
         "braille/blocks/ascii",
         "  1-9          sort the table by column n      v         next view: diagnostics",
-        "  c            clear earlier curves            ?, h, F1  this help (any key "
-        "closes)",
-        "  In the form: Up/Down move, Enter edit or next choice, Esc cancel,",
-        "  a add method, d duplicate method, Delete/- remove method.",
+        "  c            clear earlier curves            m         a diagnostic as a "
+        "column",
+        "  ?, h, F1     this help (any key closes)",
+        "  Form: Up/Down move, Enter edit/next choice, Esc cancel, a add, d duplicate, "
+        "- remove",
         "",
         "What the numbers mean",
         "  acc        test accuracy on a task right after training on it, on that",

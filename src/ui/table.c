@@ -47,12 +47,13 @@ static const struct {
         [COL_TASKS] = {"tasks", 6},    [COL_LATEST] = {"latest", 7},
         [COL_FIRST] = {"first", 7},    [COL_LAST] = {"last", 7},
         [COL_LOSS] = {"loss", 7},      [COL_MEAN] = {"mean", 7},
-        [COL_SPS] = {"samples/s", 10},
+        [COL_SPS] = {"samples/s", 10}, [COL_METRIC] = {"metric", 12},
 };
 
 /* Plasticity loss and the mean summarize a run best, so they go last. */
 static const enum table_col drop_order[] = {
-        COL_SPS, COL_TASKS, COL_RUNS, COL_LATEST, COL_FIRST, COL_LAST, COL_MEAN, COL_LOSS,
+        COL_SPS,   COL_METRIC, COL_TASKS, COL_RUNS, COL_LATEST,
+        COL_FIRST, COL_LAST,   COL_MEAN,  COL_LOSS,
 };
 
 const char *table_col_name(enum table_col c)
@@ -82,6 +83,8 @@ static double row_value(const struct table_row *r, enum table_col c)
 		return r->mean;
 	case COL_SPS:
 		return r->sps;
+	case COL_METRIC:
+		return r->metric;
 	default:
 		return NAN;
 	}
@@ -148,7 +151,8 @@ void table_best(const struct table_row *rows, int n, int best[COL_COUNT])
 		double top = NAN;
 
 		best[c] = -1;
-		for (int i = 0; i < n; i++) {
+		/* A diagnostic has no better direction to mark. */
+		for (int i = 0; c != COL_METRIC && i < n; i++) {
 			double v = row_value(&rows[i], c);
 
 			if (isnan(v) || ((c == COL_RUNS || c == COL_TASKS) && v <= 0))
@@ -167,19 +171,19 @@ struct layout {
 	int method_w;
 };
 
-static void layout_compute(struct layout *lay, int width)
+static void layout_compute(struct layout *lay, int width, int metric)
 {
 	int used = 2 + METHOD_MIN, x;
 	int shown[COL_COUNT];
 
 	for (int c = COL_METHOD + 1; c < COL_COUNT; c++) {
-		shown[c] = 1;
-		used += 1 + cols[c].width;
+		shown[c] = c != COL_METRIC || metric;
+		used += shown[c] ? 1 + cols[c].width : 0;
 	}
 	for (size_t d = 0; used > width && d < sizeof drop_order / sizeof *drop_order;
 	     d++) {
+		used -= shown[drop_order[d]] ? 1 + cols[drop_order[d]].width : 0;
 		shown[drop_order[d]] = 0;
-		used -= 1 + cols[drop_order[d]].width;
 	}
 	lay->method_w = width - used + METHOD_MIN;
 	lay->x[COL_METHOD] = 2;
@@ -268,12 +272,14 @@ static void format_value(char *buf, size_t sz, const struct table_row *r,
 		snprintf(buf, sz, "-");
 	else if (c == COL_SPS)
 		snprintf(buf, sz, "%s%.0f", star, v);
+	else if (c == COL_METRIC)
+		snprintf(buf, sz, "%.4g", v);
 	else
 		snprintf(buf, sz, "%s%.3f", star, v);
 }
 
 static void render_header(struct line *l, const struct layout *lay, enum table_col sort,
-                          int descending)
+                          int descending, const char *metric)
 {
 	const char *mark = descending ? "v" : "^";
 	char text[32];
@@ -285,8 +291,9 @@ static void render_header(struct line *l, const struct layout *lay, enum table_c
 	for (int c = COL_METHOD + 1; c < COL_COUNT; c++) {
 		if (lay->x[c] < 0)
 			continue;
-		snprintf(text, sizeof text, "%s%s", sort == (enum table_col)c ? mark : "",
-		         cols[c].name);
+		snprintf(text, sizeof text, "%s%.12s",
+		         sort == (enum table_col)c ? mark : "",
+		         c == COL_METRIC ? metric : cols[c].name);
 		put_right(l, text, cols[c].width);
 	}
 }
@@ -330,14 +337,15 @@ int table_render(const struct table_row *rows, int n, int width, enum table_col 
 			cell_x[c] = -1;
 		return n + 1;
 	}
-	layout_compute(&lay, width);
+	layout_compute(&lay, width, n > 0 && rows[0].metric_name[0] != '\0');
 	table_best(rows, n, best);
 	for (int i = 0; i <= n; i++) {
 		struct line l = {lines[i], 0};
 
 		l.buf[0] = '\0';
 		if (i == 0)
-			render_header(&l, &lay, sort, descending);
+			render_header(&l, &lay, sort, descending,
+			              n > 0 ? rows[0].metric_name : "");
 		else
 			render_row(&l, &lay, &rows[i - 1], best, i - 1);
 	}

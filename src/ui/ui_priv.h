@@ -65,9 +65,10 @@ struct ui {
 	char *data_dir;
 	enum ui_state st;
 	enum ui_mode mode;
-	int view;        /* index into ui_views */
-	int diag_layer;  /* diagnostics view: 0 = mean over layers, else layer l */
-	int diag_scroll; /* diagnostics view: first metric shown */
+	int view;         /* index into ui_views */
+	int diag_layer;   /* diagnostics view: 0 = mean over layers, else layer l */
+	int diag_scroll;  /* diagnostics view: first metric shown */
+	int table_metric; /* main table: 0 none, k + 1 the k-th diagnostic (m cycles) */
 	struct curve earlier[MAX_EARLIER];
 	int nearlier;
 	struct form_field fields[MAX_FIELDS];
@@ -120,6 +121,14 @@ void set_msg(struct ui *u, int err, const char *fmt, ...)
 
 /* keys.c: returns 1 when the UI should quit. */
 int ui_key(struct ui *u, int ch);
+
+/* view_diag.c: the k-th diagnostic column (NULL past the last), and a
+ * method's value of it on its latest measured task (mean over runs; per-layer
+ * metrics: the mean over layers). */
+struct result_column;
+const struct result_column *ui_metric(int k);
+double ui_metric_latest(const struct results *res, int m,
+                        const struct result_column *col);
 
 /* The message, progress, run-directory and status lines (4 rows from y). */
 void ui_draw_footer(struct ui *u, int y);

@@ -57,6 +57,25 @@ static void metric_curve(const struct results *res, int m,
 	}
 }
 
+double ui_metric_latest(const struct results *res, int m, const struct result_column *col)
+{
+	double *v = xcalloc((size_t)res->tasks, sizeof(double)), last = NAN;
+
+	metric_curve(res, m, col, 0, v);
+	for (int t = 0; t < res->tasks; t++)
+		last = isfinite(v[t]) ? v[t] : last;
+	free(v);
+	return last;
+}
+
+const struct result_column *ui_metric(int k)
+{
+	for (size_t i = 0; i < result_columns_len; i++)
+		if ((result_columns[i].flags & RCOL_DIAG) && k-- == 0)
+			return &result_columns[i];
+	return NULL;
+}
+
 static int diag_count(void)
 {
 	int n = 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "plasticity/columns.h"
 #include "plasticity/util.h"
 #include "ui/ui_priv.h"
 
@@ -47,6 +48,11 @@ void fill_row(const struct ui *u, const struct results *res, int m, struct table
 	row->loss = s.loss;
 	row->mean = s.mean;
 	row->sps = s.samples_per_s;
+	if (u->table_metric > 0 && ui_metric(u->table_metric - 1) != NULL) {
+		snprintf(row->metric_name, sizeof(row->metric_name), "%s",
+		         ui_metric(u->table_metric - 1)->name);
+		row->metric = ui_metric_latest(res, m, ui_metric(u->table_metric - 1));
+	}
 }
 
 static void draw_title(struct ui *u)
@@ -430,9 +436,17 @@ void form_key(struct ui *u, int ch)
 	free(cause);
 }
 
-/* Keys the global table leaves: 1-9 sort the table by that column. */
+/* Keys the global table leaves: 1-9 sort the table by that column; m
+ * shows the next diagnostic as a column (latest task), then none. */
 int view_main_key(struct ui *u, int ch)
 {
+	if (ch == 'm') {
+		u->table_metric =
+		        ui_metric(u->table_metric) != NULL ? u->table_metric + 1 : 0;
+		set_msg(u, 0, "table column: %s (m: next)",
+		        u->table_metric ? ui_metric(u->table_metric - 1)->name : "none");
+		return 0;
+	}
 	if (ch >= '1' && ch <= '9' && ch - '1' < COL_COUNT) {
 		if (u->sort_col == ch - '1')
 			u->sort_desc = !u->sort_desc;
