@@ -33,6 +33,8 @@ printf '%-22s %-4s %10s %8s %8s %8s %9s %10s %9s\n' network opt samples/s GFLOP/
 row "784-256x3-10 b64" 60000 64 256 256 256
 row "784-1000x3-10 b128" 10000 128 1000 1000 1000
 echo "OpenBLAS core: $(cat "${TMPDIR:-/tmp}/plasticity-bench-core"); limit = GEMM-only samples/s (halved for SAM/GNP: two gradients per step)"
+"$bin/train_bench" --examples 60000 --diagnostics 64 256 256 256 2>/dev/null | awk '
+	/^diag/ {printf "diagnostics, 784-256x3-10, 1,000 probe examples: default set %.0f ms per task = %.1f%% of a 60,000-example SGD task at batch 64 (%.2f s); lambda_max %.2f s (%d iterations)\n", 1000 * $3, 100 * $3 / $2, $2, $4, $5}'
 "$bin/train_bench" --examples 20000 --jobs-scaling 64 256 256 256 2>/dev/null | awk '
 	/^jobs1/ {j1 = $2} /^jobs2/ {j2 = $2}
 	END {printf "grid, 4 SGD runs: --jobs 1 %.0f samples/s, --jobs 2 %.0f samples/s (%.2fx)\n", j1, j2, j2 / j1}'

@@ -10,6 +10,8 @@
  * perm_eval_percent is the share of the task's time spent gathering
  * permuted inputs and evaluating the test set. With --jobs-scaling it then
  * trains 4 SGD runs with 1 and with 2 workers and prints both throughputs.
+ * With --diagnostics it prints what the probe costs against one task of that
+ * size (SGD, diagnostics none): "diag TASK_S DEFAULT_S HESSIAN_S ITERS".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "plasticity/preset_io.h"
 #include "plasticity/idx.h"
 #include "plasticity/mlp.h"
+#include "plasticity/probe.h"
 #include "plasticity/rng.h"
 #include "plasticity/task.h"
 #include "plasticity/train.h"
@@ -99,12 +102,56 @@ static double grid_rate(const struct preset *p, const struct dataset *ds, int jo
 	return samples / t0;
 }
 
+/* The probe's cost on the default set and on lambda_max (1,000 examples),
+ * against the time of one task of p's size, trained and tested. */
+static void diagnostics_cost(struct preset *p, const struct dataset *ds, const int *sizes,
+                             int n)
+{
+	struct task_result *res = xmalloc(task_result_size(p));
+	struct mlp *m = mlp_new(n, sizes, 500);
+	struct probe *pr = probe_new(m, 1000);
+	struct probe_cfg cfg = {PROBE_DEFAULT, 0.1, 0.05, 20, 10, 1, 0};
+	struct probe_result out;
+	float *x = xalloc_floats((size_t)1000 * IDX_PIXELS);
+	uint8_t y[1000];
+	struct run *r;
+	struct rng rng;
+	double t0, t_default, t_hessian;
+
+	method_defaults(&p->methods[0], OPTIM_SGD);
+	run_new(&r, p, 0, 0, ds, NULL);
+	run_next_task(r, res, NULL);
+	rng_seed(&rng, 1, RNG_STREAM_INIT, 0);
+	mlp_init(m, &rng);
+	for (int i = 0; i < 1000; i++) {
+		for (int j = 0; j < IDX_PIXELS; j++)
+			x[(size_t)i * IDX_PIXELS + j] =
+			        ds->train.pixels[(size_t)i * IDX_PIXELS + j] / 255.0f;
+		y[i] = ds->train.labels[i];
+	}
+	probe_run(pr, m, x, y, 1000, NULL, &cfg, &out); /* warm up */
+	t0 = pl_now();
+	for (int k = 0; k < 5; k++)
+		probe_run(pr, m, x, y, 1000, NULL, &cfg, &out);
+	t_default = (pl_now() - t0) / 5;
+	cfg.metrics = PROBE_HESSIAN;
+	t0 = pl_now();
+	probe_run(pr, m, x, y, 1000, NULL, &cfg, &out);
+	t_hessian = pl_now() - t0;
+	printf("diag %.4f %.4f %.4f %d\n", res->seconds, t_default, t_hessian, out.hessian_iters);
+	run_free(r);
+	probe_free(pr);
+	mlp_free(m);
+	free(x);
+	free(res);
+}
+
 int main(int argc, char **argv)
 {
 	static const enum optimizer opts[] = {OPTIM_SGD, OPTIM_SAM, OPTIM_GNP};
 	struct dataset ds = {0};
 	struct preset p;
-	int examples = 20000, scaling = 0, a = 1, sizes[MLP_MAX_LAYERS + 1], n = 0;
+	int examples = 20000, scaling = 0, diag = 0, a = 1, sizes[MLP_MAX_LAYERS + 1], n = 0;
 	struct mlp *probe;
 
 	for (; a < argc && strncmp(argv[a], "--", 2) == 0; a++) {
@@ -112,6 +159,8 @@ int main(int argc, char **argv)
 			examples = atoi(argv[++a]);
 		else if (strcmp(argv[a], "--jobs-scaling") == 0)
 			scaling = 1;
+		else if (strcmp(argv[a], "--diagnostics") == 0)
+			diag = 1;
 	}
 	if (argc - a < 2) {
 		fprintf(stderr, "usage: train_bench [--examples N] [--jobs-scaling] "
@@ -133,6 +182,14 @@ int main(int argc, char **argv)
 	p.runs = 1;
 	p.train_examples = examples;
 	p.nmethods = 1;
+	/* Throughput and perm+eval are about training: no probing here. */
+	snprintf(p.diagnostics, sizeof(p.diagnostics), "none");
+	if (diag) {
+		diagnostics_cost(&p, &ds, sizes, n);
+		mlp_free(probe);
+		dataset_free(&ds);
+		return 0;
+	}
 	for (int k = 0; k < 3; k++) {
 		struct task_result *res = xmalloc(task_result_size(&p));
 		struct run *r;
