@@ -138,7 +138,8 @@ static void diagnostics_cost(struct preset *p, const struct dataset *ds, const i
 	t0 = pl_now();
 	probe_run(pr, m, x, y, 1000, NULL, &cfg, &out);
 	t_hessian = pl_now() - t0;
-	printf("diag %.4f %.4f %.4f %d\n", res->seconds, t_default, t_hessian, out.hessian_iters);
+	printf("diag %.4f %.4f %.4f %d\n", res->seconds, t_default, t_hessian,
+	       out.hessian_iters);
 	run_free(r);
 	probe_free(pr);
 	mlp_free(m);
@@ -151,7 +152,8 @@ int main(int argc, char **argv)
 	static const enum optimizer opts[] = {OPTIM_SGD, OPTIM_SAM, OPTIM_GNP};
 	struct dataset ds = {0};
 	struct preset p;
-	int examples = 20000, scaling = 0, diag = 0, a = 1, sizes[MLP_MAX_LAYERS + 1], n = 0;
+	int examples = 20000, scaling = 0, diag = 0, a = 1, sizes[MLP_MAX_LAYERS + 1],
+	    n = 0;
 	struct mlp *probe;
 
 	for (; a < argc && strncmp(argv[a], "--", 2) == 0; a++) {
