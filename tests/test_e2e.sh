@@ -114,7 +114,7 @@ done
 bad=0
 for delay in 0 0.002 0.005 0.01 0.02 0.04; do
 	rm -rf "$tmp/early"
-	"$PLASTICITY" run "$tmp/small.yaml" tasks=3 runs=1 --out "$tmp/early" --jobs 1 --quiet >/dev/null 2>&1 &
+	"$PLASTICITY" run "$tmp/small.yaml" tasks=3 runs=1 --out "$tmp/early" --jobs 1 --quiet >/dev/null 2>"$tmp/early.err" &
 	pid=$!
 	sleep "$delay"
 	kill -TERM "$pid" 2>/dev/null
@@ -123,7 +123,7 @@ for delay in 0 0.002 0.005 0.01 0.02 0.04; do
 	if [ -d "$tmp/early" ]; then
 		"$PLASTICITY" run --resume "$tmp/early" --quiet >/dev/null 2>&1 || { bad=1; echo "# delay $delay: not resumable"; }
 	fi
-	[ "$st" = 143 ] || [ "$st" = 0 ] || { bad=1; echo "# delay $delay: exit $st"; }
+	[ "$st" = 143 ] || [ "$st" = 0 ] || { bad=1; echo "# delay $delay: exit $st: $(head -c 300 "$tmp/early.err")"; }
 done
 is "$bad" 0 "SIGTERM during start-up exits 143 (or finished) and leaves a resumable directory or none"
 
@@ -251,6 +251,22 @@ is "$(col test_acc "$tmp/nodiag/results.csv" | md5sum)" "$(col test_acc "$tmp/di
 "$PLASTICITY" run "$tmp/small.yaml" diagnostics=dead,wobble --print-config >/dev/null 2>"$tmp/err"
 is "$?:$(cat "$tmp/err")" "78:plasticity: override 'diagnostics=dead,wobble': diagnostics: unknown metric 'wobble' (dead, dormant, rank, weights, grad, sharpness, loss, hessian, trace, default, all or none)" \
 	"an unknown diagnostic is refused naming it"
+
+# Paired statistics on matched seeds: comparisons.csv and the printed table.
+"$PLASTICITY" run "$tmp/small.yaml" runs=3 tasks=3 --out "$tmp/cmp" --quiet >"$tmp/cmp.out" 2>/dev/null
+is "$(head -1 "$tmp/cmp/comparisons.csv")" "kind,method_index,method,baseline_index,baseline,metric,n,value,ci_lo,ci_hi,p,p_holm" \
+	"comparisons.csv header"
+is "$(grep -c '^method,' "$tmp/cmp/comparisons.csv"):$(grep -c '^paired,[12],.*,0,sgd lr=0.05,' "$tmp/cmp/comparisons.csv")" "9:6" \
+	"3 metrics per method, and 2 methods x 3 metrics paired against the baseline (method 0)"
+ok_if "awk -F, '\$1 == \"paired\" { if (\$11 < 0.25 || \$11 > 1 || \$12 < \$11) bad = 1 } END { exit bad }' '$tmp/cmp/comparisons.csv'" \
+	"with 3 pairs every exact p is at least 2/8, and Holm never lowers it"
+ok_if "grep -q '^paired differences (run i of every method shares seed i)' '$tmp/cmp.out' && grep -qE '^gnp lr=0.05 lambda=0.01 r=0.01 +sgd lr=0.05 +plasticity_loss +3 ' '$tmp/cmp.out'" \
+	"plasticity run prints the paired differences after the summary"
+"$PLASTICITY" run "$tmp/small.yaml" runs=2 tasks=2 compare=all --out "$tmp/cmpall" --quiet >/dev/null 2>&1
+is "$(grep -c '^paired,' "$tmp/cmpall/comparisons.csv")" 9 "compare: all pairs 3 methods 3 ways, 3 metrics each"
+"$PLASTICITY" run "$tmp/small.yaml" baseline=3 --print-config >/dev/null 2>"$tmp/err"
+is "$?:$(cat "$tmp/err")" "78:plasticity: override 'baseline=3': baseline: method 3, but there are 3 methods" \
+	"a baseline past the last method is refused"
 
 # The run directory describes itself: methods.csv has every key of every
 # method, by index.

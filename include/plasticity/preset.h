@@ -55,6 +55,8 @@ struct preset {
 	double dormant_tau, sharpness_rho;
 	int hessian_every, hessian_iters;
 	int save_weights; /* SAVE_WEIGHTS_* */
+	int baseline;     /* compare.h: the method others are compared to */
+	int compare_all;  /* compare every pair of methods, not to the baseline */
 };
 
 enum { SAVE_WEIGHTS_NONE, SAVE_WEIGHTS_LAST, SAVE_WEIGHTS_EVERY };

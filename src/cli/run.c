@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "plasticity/dirlock.h"
 #include "plasticity/lookup.h"
+#include "plasticity/compare.h"
 #include "plasticity/results.h"
 #include "plasticity/session.h"
 #include "plasticity/util.h"
@@ -171,6 +172,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		status = pl_status_exit(PL_ERR_IO);
 	}
 	results_print_summary(session_results(s), stdout);
+	compare_print(session_results(s), stdout);
 	status = run_status(s, status);
 	session_free(s);
 	free(cause);

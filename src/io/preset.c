@@ -126,6 +126,11 @@ const struct schema_entry preset_schema[] = {
              "run directory as safetensors (fc1.weight, fc1.bias, ...: nn.Linear's "
              "layout, "
              "F32; domain tasks also the pixel permutation, I32)."),
+        PKEY("baseline", SCHEMA_INT, 0, 31, NULL, "0", baseline,
+             "The method (index from 0) the others are compared to, on matched seeds."),
+        PKEY("compare", SCHEMA_ENUM, 0, 0, "baseline|all", "baseline", compare_all,
+             "Paired differences to the baseline only, or between every pair of "
+             "methods."),
         PKEY("hessian_iters", SCHEMA_INT, 1, 10000, NULL, "20", hessian_iters,
              "Power iterations for lambda_max at most (stops earlier at a relative "
              "change "
@@ -1093,6 +1098,11 @@ static char *check_fields(const struct preset *p, struct blame *b)
 			        "all or none)",
 			        bad);
 		}
+	}
+	if (p->baseline >= p->nmethods) {
+		*b = (struct blame){.key = "baseline", .method = -1};
+		return xasprintf("baseline: method %d, but there are %d methods",
+		                 p->baseline, p->nmethods);
 	}
 	if (p->setting == SETTING_CLASS && p->tasks > PRESET_CLASS_PAIRS) {
 		*b = (struct blame){.key = "tasks", .alt = "setting", .method = -1};

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "plasticity/preset_io.h"
 #include "plasticity/blas.h"
+#include "plasticity/compare.h"
 #include "plasticity/rundir.h"
 #include "plasticity/util.h"
 
@@ -145,6 +146,11 @@ enum pl_status rundir_write_results(const char *dir, const struct results *res,
 	enum pl_status st = results_write_csv(res, path, cause);
 
 	free(path);
+	if (st == PL_OK && (what & RUNDIR_FINAL) && res->p->nmethods > 1) {
+		path = xasprintf("%s/comparisons.csv", dir);
+		st = compare_write_csv(res, path, cause);
+		free(path);
+	}
 	if (st == PL_OK && (what & RUNDIR_FINAL)) {
 		path = xasprintf("%s/summary.csv", dir);
 		st = results_write_summary(res, path, cause);
