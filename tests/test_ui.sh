@@ -156,13 +156,16 @@ PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/ui.yaml" tasks=5 --out "$tmp
 	sed 's/^/# batch run: /' "$tmp/batch.err"
 rm -f "$tmp/exit"
 retire_ui
-T -f /dev/null new-session -d -s ui -x 100 -y 30 \
+# 130 columns: the table also has its "loss vs base" column (two methods).
+T -f /dev/null new-session -d -s ui -x 130 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/batch'; echo EXIT=\$? >'$tmp/exit'; sleep 60"
 ok_if "wait_for 'read-only view'" "ui --open shows a run directory read-only"
 ok_if "screen | grep -qE '^■ sam lr=0.05 rho=0.05 +\\*?1 +\\*?5 '" "... with its table filled (1 run, 5 tasks)"
 T send-keys -t ui r
 sleep 0.3
 ok_if "screen | grep -q 'viewing'" "... and r does not start training there"
+ok_if "screen | grep -qE '^  method .* loss vs base' && screen | grep -qE '^● sgd lr=0.05 .* base\$' && screen | grep -qE '^■ sam lr=0.05 rho=0.05 .* [+-][0-9]\.[0-9]{3}[ *]?\$'" \
+	"the table shows each method's paired difference to the baseline (base: sgd)"
 # m shows a diagnostic as the table's last column, the latest task's value.
 T send-keys -t ui m
 ok_if "wait_for '^  method .* online_acc\$'" "m adds a diagnostic column to the table (online_acc)"

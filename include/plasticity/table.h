@@ -21,6 +21,8 @@ enum table_col {
 	COL_LOSS,   /* plasticity loss = first - last (lower is better) */
 	COL_MEAN,   /* mean accuracy over all finished tasks */
 	COL_SPS,    /* training samples per second */
+	COL_DIFF, /* plasticity loss minus the baseline's, paired: diff +- half, '*' when
+	             Holm-corrected p < 0.05; "base" on the baseline's row */
 	COL_METRIC, /* a chosen diagnostic (metric_name), latest task; shown when named */
 	COL_COUNT
 };
@@ -33,6 +35,9 @@ struct table_row {
 	double latest, first, last, loss, mean, sps; /* NAN = not known yet */
 	char metric_name[24]; /* COL_METRIC's title ("" = no such column) */
 	double metric;
+	int diff_kind; /* COL_DIFF: 0 none (no column), 1 baseline, 2 difference */
+	double diff, diff_half; /* mean paired difference, half its 95% CI */
+	int diff_sig;           /* Holm-corrected p < 0.05 */
 };
 
 /* Column title as shown ("method", "runs", ..., "samples/s"). */

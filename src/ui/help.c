@@ -31,8 +31,9 @@ const char *const help_lines[] = {
         "             new tasks worse than it learned the first ones",
         "  mean       mean acc over all finished tasks",
         "  samples/s  training examples per second of one run (per core)",
-        "  range      the lowest and highest value of the curve drawn",
-        "  (e)        a curve from an earlier configuration, kept to compare",
+        "  range      lowest-highest of a curve drawn; (e) a curve kept from earlier",
+        "  vs base    loss minus the baseline's, paired by seed, +- 95% CI; * Holm p < "
+        ".05",
         NULL,
 };
 

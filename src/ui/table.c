@@ -43,17 +43,18 @@ static const struct {
 	 * gets one more than its title so a sort marker never touches "mean". */
 	int width;
 } cols[COL_COUNT] = {
-        [COL_METHOD] = {"method", 0},  [COL_RUNS] = {"runs", 4},
-        [COL_TASKS] = {"tasks", 6},    [COL_LATEST] = {"latest", 7},
-        [COL_FIRST] = {"first", 7},    [COL_LAST] = {"last", 7},
-        [COL_LOSS] = {"loss", 7},      [COL_MEAN] = {"mean", 7},
-        [COL_SPS] = {"samples/s", 10}, [COL_METRIC] = {"metric", 12},
+        [COL_METHOD] = {"method", 0},      [COL_RUNS] = {"runs", 4},
+        [COL_TASKS] = {"tasks", 6},        [COL_LATEST] = {"latest", 7},
+        [COL_FIRST] = {"first", 7},        [COL_LAST] = {"last", 7},
+        [COL_LOSS] = {"loss", 7},          [COL_MEAN] = {"mean", 7},
+        [COL_SPS] = {"samples/s", 10},     [COL_METRIC] = {"metric", 12},
+        [COL_DIFF] = {"loss vs base", 15},
 };
 
 /* Plasticity loss and the mean summarize a run best, so they go last. */
 static const enum table_col drop_order[] = {
-        COL_SPS,   COL_METRIC, COL_TASKS, COL_RUNS, COL_LATEST,
-        COL_FIRST, COL_LAST,   COL_MEAN,  COL_LOSS,
+        COL_SPS,    COL_METRIC, COL_TASKS, COL_RUNS, COL_DIFF,
+        COL_LATEST, COL_FIRST,  COL_LAST,  COL_MEAN, COL_LOSS,
 };
 
 const char *table_col_name(enum table_col c)
@@ -85,6 +86,8 @@ static double row_value(const struct table_row *r, enum table_col c)
 		return r->sps;
 	case COL_METRIC:
 		return r->metric;
+	case COL_DIFF:
+		return r->diff_kind == 2 ? r->diff : NAN;
 	default:
 		return NAN;
 	}
@@ -152,7 +155,7 @@ void table_best(const struct table_row *rows, int n, int best[COL_COUNT])
 
 		best[c] = -1;
 		/* A diagnostic has no better direction to mark. */
-		for (int i = 0; c != COL_METRIC && i < n; i++) {
+		for (int i = 0; c != COL_METRIC && c != COL_DIFF && i < n; i++) {
 			double v = row_value(&rows[i], c);
 
 			if (isnan(v) || ((c == COL_RUNS || c == COL_TASKS) && v <= 0))
@@ -171,13 +174,13 @@ struct layout {
 	int method_w;
 };
 
-static void layout_compute(struct layout *lay, int width, int metric)
+static void layout_compute(struct layout *lay, int width, int metric, int diff)
 {
 	int used = 2 + METHOD_MIN, x;
 	int shown[COL_COUNT];
 
 	for (int c = COL_METHOD + 1; c < COL_COUNT; c++) {
-		shown[c] = c != COL_METRIC || metric;
+		shown[c] = (c != COL_METRIC || metric) && (c != COL_DIFF || diff);
 		used += shown[c] ? 1 + cols[c].width : 0;
 	}
 	for (size_t d = 0; used > width && d < sizeof drop_order / sizeof *drop_order;
@@ -268,12 +271,19 @@ static void format_value(char *buf, size_t sz, const struct table_row *r,
 
 	if (c == COL_RUNS || c == COL_TASKS)
 		snprintf(buf, sz, "%s%d", star, c == COL_RUNS ? r->runs : r->tasks);
+	else if (c == COL_DIFF && r->diff_kind == 1)
+		snprintf(buf, sz, "base");
 	else if (isnan(v))
 		snprintf(buf, sz, "-");
 	else if (c == COL_SPS)
 		snprintf(buf, sz, "%s%.0f", star, v);
 	else if (c == COL_METRIC)
 		snprintf(buf, sz, "%.4g", v);
+	else if (c == COL_DIFF && isnan(r->diff_half))
+		snprintf(buf, sz, "%+.3f%s", v, r->diff_sig ? "*" : " ");
+	else if (c == COL_DIFF)
+		snprintf(buf, sz, "%+.3f+-%.3f%s", v, r->diff_half,
+		         r->diff_sig ? "*" : " ");
 	else
 		snprintf(buf, sz, "%s%.3f", star, v);
 }
@@ -337,7 +347,14 @@ int table_render(const struct table_row *rows, int n, int width, enum table_col 
 			cell_x[c] = -1;
 		return n + 1;
 	}
-	layout_compute(&lay, width, n > 0 && rows[0].metric_name[0] != '\0');
+	{
+		int diff = 0;
+
+		for (int i = 0; i < n; i++)
+			diff |= rows[i].diff_kind != 0;
+		layout_compute(&lay, width, n > 0 && rows[0].metric_name[0] != '\0',
+		               diff);
+	}
 	table_best(rows, n, best);
 	for (int i = 0; i <= n; i++) {
 		struct line l = {lines[i], 0};

@@ -371,6 +371,7 @@ static void ui_free(struct ui *u)
 	ui_clear_earlier(u);
 	preset_free(&u->p);
 	dataset_free(&u->ds);
+	free(u->cmp);
 	free(u->data_dir);
 	free(u->field_err);
 	for (int i = 0; i < u->nthemes; i++)

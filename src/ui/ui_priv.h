@@ -69,6 +69,10 @@ struct ui {
 	int diag_layer;   /* diagnostics view: 0 = mean over layers, else layer l */
 	int diag_scroll;  /* diagnostics view: first metric shown */
 	int table_metric; /* main table: 0 none, k + 1 the k-th diagnostic (m cycles) */
+	struct comparison *cmp; /* compare_results of the results shown, ... */
+	int ncmp;
+	const void *cmp_res; /* ... for these results ... */
+	long cmp_done;       /* ... with this many tasks done */
 	struct curve earlier[MAX_EARLIER];
 	int nearlier;
 	struct form_field fields[MAX_FIELDS];

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "plasticity/columns.h"
+#include "plasticity/compare.h"
 #include "plasticity/util.h"
 #include "ui/ui_priv.h"
 
@@ -20,6 +21,52 @@ static const char *const state_names[] = {"idle", "running", "paused",
 static int form_focus(const struct ui *u)
 {
 	return u->mode == MODE_FORM || u->mode == MODE_EDIT;
+}
+
+/* The paired comparisons of the results shown, recomputed only when a task
+ * was added (an exact permutation test per method is not for every frame). */
+static void refresh_compare(struct ui *u)
+{
+	const struct results *res = ui_results(u);
+	long done = 0;
+
+	for (size_t i = 0;
+	     res != NULL && i < (size_t)res->nmethods * res->runs * res->tasks; i++)
+		done += res->done[i];
+	if (res == u->cmp_res && done == u->cmp_done)
+		return;
+	free(u->cmp);
+	u->cmp = NULL;
+	u->ncmp = 0;
+	if (res != NULL && res->nmethods > 1)
+		u->ncmp = compare_results(res, &u->cmp);
+	u->cmp_res = res;
+	u->cmp_done = done;
+}
+
+/* The table's "loss vs base" cell of method m: the paired difference of
+ * plasticity loss to the preset's baseline, from the cached comparisons. */
+static void fill_diff(const struct ui *u, const struct results *res, int m,
+                      struct table_row *row)
+{
+	int b = res->p->baseline;
+
+	if (u->cmp == NULL || res != u->cmp_res)
+		return;
+	row->diff_kind = m == b ? 1 : 0;
+	for (int i = 0; m != b && i < u->ncmp; i++) {
+		const struct comparison *c = &u->cmp[i];
+		int sign = c->method == m && c->baseline == b   ? 1
+		           : c->method == b && c->baseline == m ? -1
+		                                                : 0;
+
+		if (sign == 0 || c->metric != 0)
+			continue;
+		row->diff_kind = 2;
+		row->diff = sign * c->mean;
+		row->diff_half = c->hi - c->mean;
+		row->diff_sig = c->p_holm < 0.05;
+	}
 }
 
 void fill_row(const struct ui *u, const struct results *res, int m, struct table_row *row)
@@ -48,6 +95,7 @@ void fill_row(const struct ui *u, const struct results *res, int m, struct table
 	row->loss = s.loss;
 	row->mean = s.mean;
 	row->sps = s.samples_per_s;
+	fill_diff(u, res, m, row);
 	if (u->table_metric > 0 && ui_metric(u->table_metric - 1) != NULL) {
 		snprintf(row->metric_name, sizeof(row->metric_name), "%s",
 		         ui_metric(u->table_metric - 1)->name);
@@ -312,6 +360,7 @@ void view_main_draw(struct ui *u)
 		         msg);
 		return;
 	}
+	refresh_compare(u);
 	h_table = 1 + (ui_results(u) ? ui_results(u)->nmethods : 0) + u->nearlier;
 	if (h_table > LINES / 3)
 		h_table = LINES / 3;
