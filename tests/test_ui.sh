@@ -185,10 +185,41 @@ T send-keys -t ui '?'
 ok_if "wait_for 'dormant +units with s_i <= dormant_tau'" "? there defines every metric"
 T send-keys -t ui Escape
 T send-keys -t ui v
-ok_if "wait_for 'read-only view'" "v again returns to the main view"
+ok_if "wait_for '^ accuracy matrix: row'" "v again: the accuracy-matrix view"
+T send-keys -t ui v
+ok_if "wait_for 'read-only view'" "... and again returns to the main view"
 T send-keys -t ui q
 for _ in $(seq 1 100); do [ -s "$tmp/exit" ] && break; sleep 0.05; done
 is "$(cat "$tmp/exit" 2>/dev/null)" "EXIT=0" "q leaves the viewer with status 0"
+
+# The accuracy-matrix heatmap of a run that recorded it, with backward
+# transfer and forgetting checked against accuracy_matrix.csv in awk.
+PLASTICITY_DATA="$tmp/data" "$PLASTICITY" run "$tmp/ui.yaml" tasks=4 accuracy_matrix=true setting=class train_examples=30 \
+	--out "$tmp/heat" --quiet >/dev/null 2>&1
+bwt=$(awk -F, 'NR > 1 && $1 == 0 { r[$4, $5] += $6; n[$4, $5]++ }
+	END { for (j = 1; j < 4; j++) s += r[4, j] / n[4, j] - r[j, j] / n[j, j]; printf "%+.4f", s / 3 }' \
+	"$tmp/heat/accuracy_matrix.csv")
+rm -f "$tmp/exit"
+retire_ui
+T -f /dev/null new-session -d -s ui -x 100 -y 30 \
+	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/heat'; echo EXIT=\$? >'$tmp/exit'; sleep 60"
+ok_if "wait_for 'read-only view'" "ui --open on a run with the accuracy matrix"
+T send-keys -t ui v
+sleep 0.2
+T send-keys -t ui v
+ok_if "wait_for '^ accuracy matrix: row = after task i'" "v twice: the heatmap view"
+ok_if "screen | grep -qE '^ ● sgd lr=0.05' && screen | grep -qE '^ [ .:=+*#%@-]{1,4} +(tasks 4|BWT|forgetting)?'" \
+	"... one method's lower triangle, shaded"
+shown=$(screen | sed -n 's/.*BWT *\([-+][0-9.]*\).*/\1/p' | head -1)
+ok_if "[ -n '$shown' ] && awk 'BEGIN { d = ($shown) - ($bwt); exit !(d < 1e-4 && d > -1e-4) }'" \
+	"... with backward transfer $shown, as computed from accuracy_matrix.csv ($bwt)"
+T send-keys -t ui ']'
+ok_if "wait_for '^ ■ sam lr=0.05 rho=0.05'" "] shows the next method"
+T send-keys -t ui '?'
+ok_if "wait_for 'BWT +backward transfer \\(Lopez-Paz'" "? there defines BWT and forgetting"
+T send-keys -t ui Escape
+T send-keys -t ui q
+for _ in $(seq 1 100); do [ -s "$tmp/exit" ] && break; sleep 0.05; done
 
 # No command at all: the default preset, from the source tree's experiments/.
 rm -f "$tmp/exit"

@@ -13,8 +13,10 @@
 /* The current view's help: the main view's keys, or the diagnostics'. */
 static void draw_help(struct ui *u)
 {
-	const char *const *lines = strcmp(ui_views[u->view].name, "diagnostics") == 0
-	                                   ? diag_help_lines
+	const char *name = ui_views[u->view].name;
+	const char *const *lines = strcmp(name, "diagnostics") == 0 ? diag_help_lines
+	                           : strcmp(name, "accuracy matrix") == 0
+	                                   ? heat_help_lines
 	                                   : help_lines;
 	int n = 0;
 

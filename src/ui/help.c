@@ -14,7 +14,7 @@ const char *const help_lines[] = {
         "directory",
         "  t            next theme                      g         sparkline: "
         "braille/blocks/ascii",
-        "  1-9          sort the table by column n      v         next view: diagnostics",
+        "  1-9          sort the table by column n      v         next view (3 in turn)",
         "  c            clear earlier curves            m         a diagnostic as a "
         "column",
         "  ?, h, F1     this help (any key closes)",
@@ -56,5 +56,20 @@ const char *const diag_help_lines[] = {
         "  probe_loss, probe_acc  L and the accuracy on the probe set",
         "  Per-layer metrics: the mean over layers, or the layer l picks.",
         "  Every formula in full: man plasticity, RESULT COLUMNS.",
+        NULL,
+};
+
+const char *const heat_help_lines[] = {
+        "Accuracy-matrix view   [ ], Left/Right: method   v: next view",
+        "  R[i][j]: test accuracy on task j after training task i (j <= i), mean over",
+        "  the runs that got there; row i downward, column j rightward, blocks averaged",
+        "  when the grid is larger than the screen. Shade ' .:-=+*#%@': acc 0 to 1;",
+        "  colour: good at 0.5 and above, bad below. Needs accuracy_matrix: true.",
+        "  BWT         backward transfer (Lopez-Paz & Ranzato 2017):",
+        "              1/(T-1) sum_{j<T-1} (R[T-1][j] - R[j][j]); < 0: earlier tasks "
+        "lost",
+        "  forgetting  (Chaudhry et al. 2018): mean over j < T-1 of",
+        "              max_{l<T-1} R[l][j] - R[T-1][j]",
+        "  T is the number of tasks finished so far.",
         NULL,
 };

@@ -50,5 +50,7 @@ int form_cycle(struct preset *p, const struct form_field *f, char **cause);
 extern const char *const help_lines[];
 /* ... and the diagnostics view's: its keys and every metric's definition. */
 extern const char *const diag_help_lines[];
+/* ... and the accuracy-matrix view's: BWT and forgetting. */
+extern const char *const heat_help_lines[];
 
 #endif

@@ -68,6 +68,7 @@ struct ui {
 	int view;         /* index into ui_views */
 	int diag_layer;   /* diagnostics view: 0 = mean over layers, else layer l */
 	int diag_scroll;  /* diagnostics view: first metric shown */
+	int heat_method;  /* heatmap view: the method shown ([ and ] change it) */
 	int table_metric; /* main table: 0 none, k + 1 the k-th diagnostic (m cycles) */
 	struct comparison *cmp; /* compare_results of the results shown, ... */
 	int ncmp;
