@@ -89,6 +89,11 @@ int result_column_parse(const struct result_column *col, const char *text,
 int result_column_parse_at(const struct result_column *col, int i, const char *text,
                            struct task_result *c, const char **why);
 
+/* The number held by field i of a numeric column (RCOL_INT, RCOL_DOUBLE,
+ * the per-layer kinds) of task result c; NAN for the others. */
+double result_column_value(const struct result_column *col, const struct task_result *c,
+                           int i);
+
 /* Every column with its help: plain text (roff = 0) or man(7) (roff = 1). */
 void result_columns_print(FILE *fp, int roff);
 

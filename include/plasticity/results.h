@@ -69,6 +69,24 @@ enum pl_status results_read_csv(struct results *res, const char *path, char **ca
  */
 enum pl_status results_read_matrix(struct results *res, const char *path, char **cause);
 
+/*
+ * The accuracy matrix, mean over runs: R[i][j] is the test accuracy on task
+ * j after training task i (j <= i), over the runs that got there (NAN if
+ * none or not recorded). results_matrix_rows is 1 + the last i whose
+ * diagonal has a value (0 when nothing is recorded).
+ */
+double results_matrix_cell(const struct results *res, int method, int i, int j);
+int results_matrix_rows(const struct results *res, int method);
+/*
+ * Backward transfer and forgetting over the first T rows of method's mean
+ * matrix R (NAN when T < 2):
+ *   BWT (Lopez-Paz & Ranzato 2017) = 1/(T-1) sum_{j<T-1} (R[T-1][j] - R[j][j])
+ *   forgetting (Chaudhry et al. 2018) = 1/(T-1) sum_{j<T-1}
+ *       (max_{j<=l<T-1} R[l][j] - R[T-1][j])
+ */
+void results_transfer(const struct results *res, int method, int T, double *bwt,
+                      double *forget);
+
 /* The summary as an aligned table. */
 void results_print_summary(const struct results *res, FILE *fp);
 

@@ -169,6 +169,24 @@ void result_column_format_at(const struct result_column *col, const struct prese
 		snprintf(buf, len, col->fmt, *v);
 }
 
+double result_column_value(const struct result_column *col, const struct task_result *c,
+                           int i)
+{
+	const char *f = (const char *)c + col->offset;
+
+	switch (col->kind) {
+	case RCOL_INT:
+		return *(const int *)f;
+	case RCOL_DOUBLE:
+		return *(const double *)f;
+	case RCOL_HIDDEN:
+	case RCOL_LINEAR:
+		return ((const double *)f)[i];
+	default:
+		return NAN;
+	}
+}
+
 int result_column_parse_at(const struct result_column *col, int i, const char *text,
                            struct task_result *c, const char **why)
 {

@@ -104,6 +104,50 @@ double results_task_mean(const struct results *res, int method, int task, int *n
 	return n ? sum / n : NAN;
 }
 
+double results_matrix_cell(const struct results *res, int method, int i, int j)
+{
+	double sum = 0.0;
+	int n = 0;
+
+	for (int r = 0; r < res->runs; r++) {
+		const struct task_result *c = results_get(res, method, r, i);
+
+		if (c != NULL && j < c->nseen && isfinite(c->acc_seen[j])) {
+			sum += c->acc_seen[j];
+			n++;
+		}
+	}
+	return n ? sum / n : NAN;
+}
+
+int results_matrix_rows(const struct results *res, int method)
+{
+	int rows = 0;
+
+	for (int i = 0; i < res->tasks; i++)
+		if (isfinite(results_matrix_cell(res, method, i, i)))
+			rows = i + 1;
+	return rows;
+}
+
+void results_transfer(const struct results *res, int method, int T, double *bwt,
+                      double *forget)
+{
+	double b = 0.0, f = 0.0;
+
+	for (int j = 0; j + 1 < T; j++) {
+		double best = -INFINITY,
+		       last = results_matrix_cell(res, method, T - 1, j);
+
+		b += last - results_matrix_cell(res, method, j, j);
+		for (int l = j; l + 1 < T; l++)
+			best = fmax(best, results_matrix_cell(res, method, l, j));
+		f += best - last;
+	}
+	*bwt = T > 1 ? b / (T - 1) : NAN;
+	*forget = T > 1 ? f / (T - 1) : NAN;
+}
+
 int results_window(int tasks)
 {
 	int w = (tasks + 5) / 10;

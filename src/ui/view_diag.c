@@ -19,20 +19,22 @@
 static double cell_value(const struct result_column *col, const struct preset *p,
                          const struct task_result *c, int layer)
 {
-	const double *v = (const double *)((const char *)c + col->offset);
 	int width = result_column_width(col, p);
 	double sum = 0.0;
 	int n = 0;
 
 	if (col->kind != RCOL_HIDDEN && col->kind != RCOL_LINEAR)
-		return *v;
+		return result_column_value(col, c, 0);
 	if (layer > 0)
-		return layer <= width ? v[layer - 1] : NAN;
-	for (int i = 0; i < width; i++)
-		if (isfinite(v[i])) {
-			sum += v[i];
+		return layer <= width ? result_column_value(col, c, layer - 1) : NAN;
+	for (int i = 0; i < width; i++) {
+		double v = result_column_value(col, c, i);
+
+		if (isfinite(v)) {
+			sum += v;
 			n++;
 		}
+	}
 	return n ? sum / n : NAN;
 }
 

@@ -4,7 +4,8 @@
  * test accuracy over the runs that got there, shaded from the theme's bad
  * colour (low) to its good colour (high) with a character ramp that reads
  * without colour too. Large grids are averaged into blocks. Beside it,
- * backward transfer and forgetting (formulas in the help and man page).
+ * backward transfer and forgetting (results.h; formulas in the help and man
+ * page).
  * [ and ] (or Left and Right) change the method; it updates as tasks finish.
  */
 #include <math.h>
@@ -14,55 +15,6 @@
 
 #include "plasticity/util.h"
 #include "ui/ui_priv.h"
-
-/* Mean over runs of R[i][j]: accuracy on task j after training task i. */
-static double cell(const struct results *res, int m, int i, int j)
-{
-	double sum = 0.0;
-	int n = 0;
-
-	for (int r = 0; r < res->runs; r++) {
-		const struct task_result *c = results_get(res, m, r, i);
-
-		if (c != NULL && j < c->nseen && isfinite(c->acc_seen[j])) {
-			sum += c->acc_seen[j];
-			n++;
-		}
-	}
-	return n ? sum / n : NAN;
-}
-
-/* The last task i whose row has a value (the matrix so far is 0..i). */
-static int last_row(const struct results *res, int m)
-{
-	int last = -1;
-
-	for (int i = 0; i < res->tasks; i++)
-		if (isfinite(cell(res, m, i, i)))
-			last = i;
-	return last;
-}
-
-/*
- * Lopez-Paz & Ranzato (2017): BWT = 1/(T-1) sum_{j<T-1} (R[T-1][j] - R[j][j]);
- * forgetting (Chaudhry et al. 2018): mean over j < T-1 of
- * max_{l<T-1} R[l][j] - R[T-1][j]; T the tasks done so far.
- */
-static void transfer(const struct results *res, int m, int T, double *bwt, double *forget)
-{
-	double b = 0.0, f = 0.0;
-
-	for (int j = 0; j + 1 < T; j++) {
-		double best = -INFINITY;
-
-		b += cell(res, m, T - 1, j) - cell(res, m, j, j);
-		for (int l = j; l + 1 < T; l++)
-			best = fmax(best, cell(res, m, l, j));
-		f += best - cell(res, m, T - 1, j);
-	}
-	*bwt = T > 1 ? b / (T - 1) : NAN;
-	*forget = T > 1 ? f / (T - 1) : NAN;
-}
 
 static void draw_matrix(struct ui *u, const struct results *res, int m, int T)
 {
@@ -79,7 +31,7 @@ static void draw_matrix(struct ui *u, const struct results *res, int m, int T)
 
 			for (int i = i0; i < i1; i++)
 				for (int j = j0; j < j1 && j <= i; j++) {
-					double c = cell(res, m, i, j);
+					double c = results_matrix_cell(res, m, i, j);
 
 					if (isfinite(c)) {
 						sum += c;
@@ -114,7 +66,7 @@ void view_heat_draw(struct ui *u)
 		return;
 	}
 	m = u->heat_method % res->nmethods;
-	T = last_row(res, m) + 1;
+	T = results_matrix_rows(res, m);
 	method_label(&res->p->methods[m], label, sizeof(label));
 	snprintf(line, sizeof(line), "%s %s", glyph(u, m), label);
 	put(1, 1, COLS - 2, role_attr(u, (enum theme_role)(ROLE_METHOD1 + m % 6)), line);
@@ -122,7 +74,7 @@ void view_heat_draw(struct ui *u)
 		double bwt, forget;
 
 		draw_matrix(u, res, m, T);
-		transfer(res, m, T, &bwt, &forget);
+		results_transfer(res, m, T, &bwt, &forget);
 		snprintf(line, sizeof(line), "tasks %d", T);
 		put(3, COLS - 29, 28, role_attr(u, ROLE_TEXT), line);
 		snprintf(line, sizeof(line), "BWT        %+.4f", bwt);
