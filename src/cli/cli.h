@@ -25,6 +25,9 @@ int cli_load_preset(struct preset *p, const char *arg, char **overrides, int nov
 /* plasticity run: returns the exit status. */
 int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
             int noverrides);
+/* plasticity plot DIR: the figures of a run directory into PREFIX (default
+ * DIR/figures/) as png, svg or pdf (default png); returns the exit status. */
+int cli_plot(const char *dir, const char *format, const char *prefix);
 /* plasticity --info: returns the exit status. */
 int cli_info(const struct cli_opts *o, const char *preset_arg);
 

@@ -30,6 +30,7 @@ static void usage(FILE *fp)
 	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
 	      "       plasticity run --resume DIR [--retrain-broken] [--jobs N] "
 	      "[--quiet]\n"
+	      "       plasticity plot DIR [--format png|svg|pdf] [--out PREFIX]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
 	      "\n"
@@ -46,7 +47,13 @@ static void usage(FILE *fp)
 	      "hidden=[100,100], methods.0.lr=0.1 (method 0), methods.lr=0.1 (all).\n"
 	      "\n"
 	      "Options:\n"
-	      "  -o, --out DIR        run directory (default runs/NAME-YYYYmmdd-HHMMSS)\n"
+	      "  -o, --out DIR        run directory (default "
+	      "runs/NAME-YYYYmmdd-HHMMSS);\n"
+	      "                       with 'plot', the figures' PREFIX (default "
+	      "DIR/figures/):\n"
+	      "                       PREFIX-NAME.EXT, or PREFIXNAME.EXT when it ends in "
+	      "'/'\n"
+	      "      --format FMT     with 'plot': png (default), svg or pdf\n"
 	      "  -j, --jobs N         runs trained in parallel (default: number of "
 	      "cores)\n"
 	      "  -d, --data-dir DIR   where the IDX files are (see --info)\n"
@@ -106,11 +113,12 @@ static int dispatch(int argc, char **argv)
 	        {"theme", required_argument, NULL, 'T'},
 	        {"no-color", no_argument, NULL, 'C'},
 	        {"open", required_argument, NULL, 'O'},
+	        {"format", required_argument, NULL, 'F'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct cli_opts o = {0};
 	struct ui_opts u = {0};
-	const char *no_color = getenv("NO_COLOR");
+	const char *no_color = getenv("NO_COLOR"), *format = NULL;
 	int c, info = 0;
 	long long jobs;
 	char *end;
@@ -176,6 +184,9 @@ static int dispatch(int argc, char **argv)
 		case 'O':
 			u.open_dir = optarg;
 			break;
+		case 'F':
+			format = optarg;
+			break;
 		default:
 			fputs("Try 'plasticity --help'.\n", stderr);
 			return pl_status_exit(PL_ERR_USAGE);
@@ -211,6 +222,15 @@ static int dispatch(int argc, char **argv)
 			return pl_status_exit(PL_ERR_USAGE);
 		}
 		return ui_main(&u);
+	}
+	if (strcmp(argv[optind], "plot") == 0) {
+		if (optind + 2 != argc) {
+			fputs("plasticity: plot: expected one run directory\nTry "
+			      "'plasticity --help'.\n",
+			      stderr);
+			return pl_status_exit(PL_ERR_USAGE);
+		}
+		return cli_plot(argv[optind + 1], format, o.out);
 	}
 	if (strcmp(argv[optind], "run") == 0) {
 		if (o.resume != NULL) {
