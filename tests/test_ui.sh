@@ -218,6 +218,11 @@ ok_if "wait_for '^ ■ sam lr=0.05 rho=0.05'" "] shows the next method"
 T send-keys -t ui '?'
 ok_if "wait_for 'BWT +backward transfer \\(Lopez-Paz'" "? there defines BWT and forgetting"
 T send-keys -t ui Escape
+T send-keys -t ui f
+ok_if "wait_for 'figures: [0-9]+ PNG files in .*heat/figures/'" "f writes the figures and names their folder"
+ok_if "[ -s '$tmp/heat/figures/accuracy.png' ] && [ -s '$tmp/heat/figures/matrix-2.png' ] &&
+	[ \"\$(head -c 4 '$tmp/heat/figures/accuracy.png' | od -An -c | tr -d ' ')\" = '211PNG' ]" \
+	"... accuracy and both matrices as PNG files"
 T send-keys -t ui q
 for _ in $(seq 1 100); do [ -s "$tmp/exit" ] && break; sleep 0.05; done
 

@@ -17,6 +17,8 @@ const char *const help_lines[] = {
         "  1-9          sort the table by column n      v         next view (3 in turn)",
         "  c            clear earlier curves            m         a diagnostic as a "
         "column",
+        "  f            figures: every plot of the run as PNG in its run directory's",
+        "               figures/ folder (plasticity plot DIR: also svg, pdf)",
         "  ?, h, F1     this help (any key closes)",
         "  Form: Up/Down move, Enter edit/next choice, Esc cancel, a add, d duplicate, "
         "- remove",

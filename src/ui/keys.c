@@ -75,6 +75,12 @@ static int act_export(struct ui *u)
 	return 0;
 }
 
+static int act_figures(struct ui *u)
+{
+	ui_figures(u);
+	return 0;
+}
+
 static int act_theme(struct ui *u)
 {
 	if (u->nthemes)
@@ -114,7 +120,7 @@ static const struct key_action view_keys[] = {
         {'\t', act_edit},       {'s', act_save},       {KEY_F(2), act_save},
         {'o', act_open},        {KEY_F(3), act_open},  {'w', act_export},
         {'t', act_theme},       {'g', act_graph},      {'c', act_clear},
-        {'v', act_view},
+        {'v', act_view},        {'f', act_figures},
 };
 
 static int view_key(struct ui *u, int ch)

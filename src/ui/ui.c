@@ -21,6 +21,7 @@
 
 #include "plasticity/dirlock.h"
 #include "plasticity/lookup.h"
+#include "plasticity/plot.h"
 #include "plasticity/rundir.h"
 #include "plasticity/signals.h"
 #include "plasticity/util.h"
@@ -276,6 +277,32 @@ void ui_export(struct ui *u)
 	dirlock_release(lock);
 	free(cause);
 	free(dir);
+}
+
+void ui_figures(struct ui *u)
+{
+	const struct results *res = ui_results(u);
+	const char *dir = u->sess != NULL ? session_dir(u->sess) : u->o.open_dir;
+	struct plot_opts po = {PLOT_PNG, NULL, NULL, NULL};
+	char *cause = NULL, *prefix;
+	enum pl_status st;
+	double t0 = pl_now();
+	int n = 0;
+
+	if (res == NULL || dir == NULL) {
+		set_msg(u, 1, "no figures yet: start a run first");
+		return;
+	}
+	po.prefix = prefix = xasprintf("%s/figures/", dir);
+	st = plot_all(res, &po, &n, &cause);
+	if (st == PL_OK)
+		set_msg(u, 0,
+		        "figures: %d PNG files in %s (%.1f s; svg, pdf: plasticity plot)",
+		        n, prefix, pl_now() - t0);
+	else
+		set_msg(u, 1, "figures: %s", cause);
+	free(prefix);
+	free(cause);
 }
 
 /* --open DIR: a run directory shown read-only. */

@@ -157,6 +157,9 @@ void ui_start_run(struct ui *u);
 void ui_stop_run(struct ui *u);
 void ui_toggle_pause(struct ui *u);
 void ui_export(struct ui *u);
+/* f: every figure of the results shown, as PNG, into their run directory's
+ * figures/ folder (plot.h). */
+void ui_figures(struct ui *u);
 void ui_clear_earlier(struct ui *u);
 void ui_progress(const struct ui *u, struct session_progress *pr);
 
