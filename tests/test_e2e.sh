@@ -337,6 +337,10 @@ bad_results() { # SED-EXPRESSION WANT-MESSAGE DESCRIPTION
 }
 bad_results '3s/^\(\([^,]*,\)\{10\}\)[^,]*/\1abc/' \
 	"3: field 11 (test_acc): 'abc' is not a number" "a test_acc of abc is refused"
+bad_results '3s/^\(\([^,]*,\)\{10\}\)[^,]*/\11.5/' \
+	"3: field 11 (test_acc): '1.5' is not a fraction in [0, 1]" "a test_acc of 1.5 is refused"
+bad_results '3s/^\(\([^,]*,\)\{13\}\)[^,]*/\1-0.25/' \
+	"3: field 14 (online_acc): '-0.25' is not a fraction in [0, 1]" "an online_acc of -0.25 is refused"
 bad_results '3s/^0,sgd lr=0.05,sgd,0.05,,,1,1,2,/0,sgd lr=0.05,sgd,0.05,,,1,1,2x,/' \
 	"3: field 9 (task): '2x' is not a whole number" "a task of 2x is refused"
 bad_results '3s/^0,/7,/' \

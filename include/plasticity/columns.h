@@ -35,10 +35,11 @@ enum rcol_kind {
 	RCOL_LINEAR /* double[] at offset, one per linear layer (hidden + output) */
 };
 
-#define RCOL_TIMING 1u /* wall-clock: differs between identical runs */
-#define RCOL_METHOD 2u /* describes the method: repeated in summary.csv */
-#define RCOL_KEY    4u /* identifies the row: (method, run, task) */
-#define RCOL_DIAG   8u /* a diagnostic: summary.csv gets its first/last-10% means */
+#define RCOL_TIMING 1u  /* wall-clock: differs between identical runs */
+#define RCOL_METHOD 2u  /* describes the method: repeated in summary.csv */
+#define RCOL_KEY    4u  /* identifies the row: (method, run, task) */
+#define RCOL_DIAG   8u  /* a diagnostic: summary.csv gets its first/last-10% means */
+#define RCOL_UNIT   16u /* a fraction: read back only within [0, 1] */
 
 struct result_column {
 	const char *name;

@@ -33,20 +33,20 @@ const struct result_column result_columns[] = {
         {"digits", RCOL_DIGITS, 0, NULL, 0,
          "Class setting: the task's digit pair a-b (a -> 0, b -> 1); empty for domain "
          "tasks."},
-        {"test_acc", RCOL_DOUBLE, TR(test_acc), "%.6f", 0,
+        {"test_acc", RCOL_DOUBLE, TR(test_acc), "%.6f", RCOL_UNIT,
          "Accuracy on the task's whole test set right after training on it."},
         {"train_loss", RCOL_DOUBLE, TR(train_loss), "%.6f", 0,
          "Mean mini-batch cross-entropy over the task's training (empty if not finite)."},
         {"diverged", RCOL_INT, TR(diverged), NULL, 0,
          "1 when the training loss became NaN or infinite: the run stopped there."},
-        {"online_acc", RCOL_DOUBLE, TR(online_acc), "%.6f", RCOL_DIAG,
+        {"online_acc", RCOL_DOUBLE, TR(online_acc), "%.6f", RCOL_DIAG | RCOL_UNIT,
          "Online accuracy (Dohare et al. 2024): the fraction of the task's training "
          "examples the network classified correctly just before the step that used "
          "them."},
-        {"dead", RCOL_HIDDEN, TR(dead), "%.6f", RCOL_DIAG,
+        {"dead", RCOL_HIDDEN, TR(dead), "%.6f", RCOL_DIAG | RCOL_UNIT,
          "Per hidden layer: fraction of units whose ReLU output is exactly 0 on every "
          "probe example (Dohare et al. 2024)."},
-        {"dormant", RCOL_HIDDEN, TR(dormant), "%.6f", RCOL_DIAG,
+        {"dormant", RCOL_HIDDEN, TR(dormant), "%.6f", RCOL_DIAG | RCOL_UNIT,
          "Per hidden layer: fraction of units with s_i <= dormant_tau, s_i = mean_x "
          "|h_i(x)| / (mean over the layer's units of the same + 1e-9) (ReDo, Sokar et "
          "al. "
@@ -78,7 +78,7 @@ const struct result_column result_columns[] = {
          "tr(H), the mean of z^T H z over 10 Rademacher vectors z."},
         {"probe_loss", RCOL_DOUBLE, TR(probe_loss), "%.6f", RCOL_DIAG,
          "L: mean cross-entropy on the probe set after the task."},
-        {"probe_acc", RCOL_DOUBLE, TR(probe_acc), "%.6f", RCOL_DIAG,
+        {"probe_acc", RCOL_DOUBLE, TR(probe_acc), "%.6f", RCOL_DIAG | RCOL_UNIT,
          "Accuracy on the probe set after the task."},
         {"seconds", RCOL_DOUBLE, TR(seconds), "%.3f", RCOL_TIMING,
          "Wall time of training, evaluating and probing the task."},
@@ -295,8 +295,12 @@ int result_column_parse(const struct result_column *col, const char *text,
 		}
 		errno = 0;
 		*(double *)f = strtod(text, &end);
-		return *end != '\0' || *text == ' ' || errno == ERANGE ||
-		                       !isfinite(*(double *)f)
+		if (*end != '\0' || *text == ' ' || errno == ERANGE ||
+		    !isfinite(*(double *)f))
+			return -1;
+		*why = "is not a fraction in [0, 1]";
+		return (col->flags & RCOL_UNIT) &&
+		                       !(*(double *)f >= 0.0 && *(double *)f <= 1.0)
 		               ? -1
 		               : 0;
 	default:
