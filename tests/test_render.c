@@ -149,7 +149,7 @@ static void test_table_wide(void)
 	line_is(0,
 	        "  method                              runs  tasks  latest   first    "
 	        "last"
-	        "    loss   vmean  samples/s",
+	        "  p.loss   vmean  samples/s",
 	        "header at 100, sorted by mean descending");
 	line_is(1,
 	        "0 sgd                                   *3    *30   0.877   0.950   "
@@ -185,7 +185,7 @@ static void test_table_narrow(void)
 
 	table_render(fixture, NROWS, 80, COL_METHOD, 0, lines, x);
 	line_is(0,
-	        " ^method          runs  tasks  latest   first    last    loss    mean"
+	        " ^method          runs  tasks  latest   first    last  p.loss    mean"
 	        "  samples/s",
 	        "header at 80, sorted by method ascending");
 	line_is(2,
@@ -194,12 +194,12 @@ static void test_table_narrow(void)
 	        "long label cut with ~");
 	table_render(fixture, NROWS, 74, COL_SPS, 1, lines, x);
 	line_is(0,
-	        "  method               runs  tasks  latest   first    last    loss    "
+	        "  method               runs  tasks  latest   first    last  p.loss    "
 	        "mean",
 	        "at 74 samples/s is dropped");
 	ok(x[COL_SPS] == -1 && x[COL_MEAN] == 67, "dropped column reported as -1");
 	table_render(fixture, NROWS, 40, COL_LOSS, 0, lines, x);
-	line_is(0, "  method            last   ^loss    mean",
+	line_is(0, "  method            last ^p.loss    mean",
 	        "at 40 only last, loss, mean");
 	line_is(3, "2 gnp             *0.960 *-0.012   0.910", "row at 40");
 	ok(x[COL_RUNS] == -1 && x[COL_TASKS] == -1 && x[COL_LATEST] == -1 &&
@@ -253,8 +253,8 @@ static void test_table_diff(void)
 	int x[COL_COUNT], best[COL_COUNT];
 
 	table_render(rows, 3, 130, COL_METHOD, 0, lines, x);
-	ok(x[COL_DIFF] > x[COL_SPS] && strstr(lines[0], "loss vs base") != NULL,
-	   "the difference column is titled 'loss vs base'");
+	ok(x[COL_DIFF] > x[COL_SPS] && strstr(lines[0], "p.loss vs base") != NULL,
+	   "the difference column is titled 'p.loss vs base'");
 	ok(strstr(lines[1], "  base") != NULL &&
 	           strstr(lines[2], "+0.100+-0.021*") != NULL &&
 	           strstr(lines[3], "-0.004+-0.010 ") != NULL,
@@ -272,13 +272,13 @@ static void test_table_odd(void)
 	                      1,         1e12, "", NAN,    0, NAN, NAN, 0};
 
 	table_render(&r, 1, 57, COL_RUNS, 1, lines, NULL);
-	line_is(0, "  method    vruns  latest   first    last    loss    mean",
+	line_is(0, "  method    vruns  latest   first    last  p.loss    mean",
 	        "sort marker beside a full title");
 	line_is(1, "  a?b?c      ####  *1.000  *1.000  *1.000  *0.000  *1.000",
 	        "control characters and numbers too wide for their column");
 	table_render(&r, 1, 75, COL_SPS, 0, lines, NULL);
 	line_is(0,
-	        "  method     runs  tasks  latest   first    last    loss    mean"
+	        "  method     runs  tasks  latest   first    last  p.loss    mean"
 	        " ^samples/s",
 	        "all columns at 75, samples/s marker clear of mean");
 }

@@ -59,7 +59,7 @@ T -f /dev/null new-session -d -s ui -x 100 -y 30 \
 	 '$PLASTICITY' ui '$tmp/ui.yaml' --jobs 1; echo EXIT=\$? >'$tmp/exit'; stty -a >'$tmp/stty'; sleep 60"
 ok_if "wait_for 'Settings'" "the UI opens"
 ok_if "screen | grep -qE 'tasks +400' && screen | grep -qE 'hidden +64,64'" "the form shows the preset's values"
-ok_if "screen | grep -qE 'method 2 +sam' && screen | grep -qE 'ε \\(rho\\) +0.05'" "methods show optimizer and epsilon"
+ok_if "screen | grep -qE 'method 2 +sam' && screen | grep -qE 'ρ \\(radius\\) +0.05'" "methods show optimizer and SAM's radius"
 
 # Edit method 1's learning rate to something invalid.
 T send-keys -t ui e
@@ -164,7 +164,7 @@ ok_if "screen | grep -qE '^■ sam lr=0.05 rho=0.05 +\\*?1 +\\*?5 '" "... with i
 T send-keys -t ui r
 sleep 0.3
 ok_if "screen | grep -q 'viewing'" "... and r does not start training there"
-ok_if "screen | grep -qE '^  method .* loss vs base' && screen | grep -qE '^● sgd lr=0.05 .* base\$' && screen | grep -qE '^■ sam lr=0.05 rho=0.05 .* [+-][0-9]\.[0-9]{3}[ *]?\$'" \
+ok_if "screen | grep -qE '^  method .* p.loss vs base' && screen | grep -qE '^● sgd lr=0.05 .* base\$' && screen | grep -qE '^■ sam lr=0.05 rho=0.05 .* [+-][0-9]\.[0-9]{3}[ *]?\$'" \
 	"the table shows each method's paired difference to the baseline (base: sgd)"
 # m shows a diagnostic as the table's last column, the latest task's value.
 T send-keys -t ui m

@@ -5,7 +5,8 @@
  * over the grid's comparisons (stats.h has the formulas).
  *
  * The metrics, per run (only runs with every task done and none diverged):
- *   plasticity_loss  mean accuracy over the first 10% of tasks minus the last 10%
+ *   plasticity_loss  mean accuracy over the first `window` tasks (default 10%)
+ *                    minus the last `window` (results_window)
  *   mean_acc         mean accuracy over all tasks
  *   slope            least-squares slope of accuracy over the task number
  * A pair is run i of both methods, which shared the seed: the same initial

@@ -55,6 +55,7 @@ struct preset {
 	double dormant_tau, sharpness_rho;
 	int hessian_every, hessian_iters;
 	int save_weights; /* SAVE_WEIGHTS_* */
+	char window[16];  /* plasticity loss's first/last tasks: "N" or "P%" */
 	int baseline;     /* compare.h: the method others are compared to */
 	int compare_all;  /* compare every pair of methods, not to the baseline */
 };

@@ -98,6 +98,9 @@ const char *setting_name(enum setting s);
  */
 void preset_schema_print(FILE *fp, int roff);
 
+/* The window key as a task count (at least 1), or -1 when it is malformed:
+ * "N" (1..tasks) or "P%" (0 < P <= 100; P% of tasks, rounded). */
+int preset_window(const struct preset *p);
 void preset_free(struct preset *p);
 /* Deep copy (data_dir duplicated). */
 void preset_copy(struct preset *dst, const struct preset *src);

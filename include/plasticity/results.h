@@ -30,7 +30,20 @@ struct method_summary {
 	double mean, mean_se;   /* over all tasks */
 	double samples_per_s;   /* training throughput of one run, mean */
 	int diverged;           /* runs that diverged */
+	int collapsed; /* runs that collapsed to chance (results_run_collapsed) */
+	int tasks_max; /* tasks done by the run furthest along */
 };
+
+/*
+ * A run collapsed when its test accuracy stays within COLLAPSE_MARGIN of
+ * chance (1/10 domain, 1/2 class) for COLLAPSE_TASKS tasks in a row (all its
+ * tasks when there are fewer): it learns nothing, so its plasticity loss is
+ * no measure of plasticity. Returns the first task of that streak, or -1.
+ */
+#define COLLAPSE_MARGIN 0.02
+#define COLLAPSE_TASKS  5
+double results_chance(const struct preset *p);
+int results_run_collapsed(const struct results *res, int method, int run);
 
 void results_init(struct results *res, const struct preset *p);
 void results_free(struct results *res);
@@ -42,8 +55,9 @@ const struct task_result *results_get(const struct results *res, int method, int
 /* Mean test accuracy on task over the runs that finished it (NAN if none);
  * *nruns (if not NULL) gets their number. Diverged runs are left out. */
 double results_task_mean(const struct results *res, int method, int task, int *nruns);
-/* Tasks counted as the first and the last 10% (at least 1). */
-int results_window(int tasks);
+/* Tasks counted as the first and the last of a run for plasticity loss:
+ * the preset's window (default 10% of the tasks, rounded, at least 1). */
+int results_window(const struct preset *p);
 void results_summarize(const struct results *res, int method, struct method_summary *s);
 
 enum pl_status results_write_csv(const struct results *res, const char *path,

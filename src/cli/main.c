@@ -85,8 +85,7 @@ static void usage(FILE *fp)
 	for (int o = 0; o < optim_count; o++)
 		fprintf(fp, "  %-4s %s\n", optim_descs[o]->name, optim_descs[o]->title);
 	fputs("  momentum and weight_decay apply to every optimizer's step.\n"
-	      "\n"
-	      "Preset keys:\n",
+	      "\n",
 	      fp);
 	preset_schema_print(fp, 0);
 	fputs("\nResult columns (results.csv, one row per method, run and task):\n", fp);

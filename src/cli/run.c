@@ -65,11 +65,13 @@ static void on_task(void *ctx, const struct grid_event *ev)
 		return;
 	method_label(&v->p->methods[ev->method], label, sizeof(label));
 	if (r->diverged)
-		fprintf(stderr, "%s run %d task %d/%d: diverged (loss not finite)\n",
+		fprintf(stderr,
+		        "%s run %d task %d/%d: diverged (training loss not finite)\n",
 		        label, ev->run + 1, r->task + 1, v->p->tasks);
 	else
 		fprintf(stderr,
-		        "%s run %d task %d/%d: acc %.4f loss %.4f %.1fs %.0f samples/s\n",
+		        "%s run %d task %d/%d: acc %.4f train_loss %.4f %.1fs %.0f "
+		        "samples/s\n",
 		        label, ev->run + 1, r->task + 1, v->p->tasks, r->test_acc,
 		        r->train_loss, r->seconds, r->samples_per_s);
 }
@@ -119,6 +121,22 @@ static int jobs_of(const struct cli_opts *o)
 	return o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1);
 }
 
+/* Runs that learned nothing are named, so their plasticity loss is not read as one. */
+static void collapsed_note(const struct results *res)
+{
+	int n = 0;
+
+	for (int m = 0; m < res->nmethods; m++)
+		for (int r = 0; r < res->runs; r++)
+			n += results_run_collapsed(res, m, r) >= 0;
+	if (n > 0)
+		fprintf(stderr,
+		        "plasticity: %d runs collapsed to chance (test accuracy within "
+		        "%.2f of "
+		        "%.2f for %d tasks in a row; summary.csv's collapsed column)\n",
+		        n, COLLAPSE_MARGIN, results_chance(res->p), COLLAPSE_TASKS);
+}
+
 /* The status once the grid is over: a signal, an error, divergence, or 0. */
 static int run_status(struct session *s, int status)
 {
@@ -135,6 +153,7 @@ static int run_status(struct session *s, int status)
 		return status;
 	if (session_error(s))
 		return session_error(s);
+	collapsed_note(session_results(s));
 	if (pr.diverged) {
 		fprintf(stderr, "plasticity: %d runs diverged (see results.csv)\n",
 		        pr.diverged);

@@ -22,7 +22,7 @@ const char *compare_metric_name(int metric)
 /* Metric k of run r of method m; NAN unless every task is done, none diverged. */
 static double run_metric(const struct results *res, int m, int r, int k)
 {
-	int T = res->tasks, w = results_window(T);
+	int T = res->tasks, w = results_window(res->p);
 	double *acc = xmalloc((size_t)T * sizeof(double)), *x, v = 0.0;
 
 	for (int t = 0; t < T; t++) {

@@ -126,6 +126,9 @@ const struct schema_entry preset_schema[] = {
              "run directory as safetensors (fc1.weight, fc1.bias, ...: nn.Linear's "
              "layout, "
              "F32; domain tasks also the pixel permutation, I32)."),
+        PKEY("window", SCHEMA_STRING, 0, 0, NULL, "10%", window,
+             "The tasks plasticity loss compares: the first and the last N tasks "
+             "(window: 5), or P% of the tasks each, rounded, at least 1 (window: 10%)."),
         PKEY("baseline", SCHEMA_INT, 0, 31, NULL, "0", baseline,
              "The method (index from 0) the others are compared to, on matched seeds."),
         PKEY("compare", SCHEMA_ENUM, 0, 0, "baseline|all", "baseline", compare_all,
@@ -1062,6 +1065,26 @@ static char *check_size(const struct preset *p, struct blame *b)
 	return NULL;
 }
 
+int preset_window(const struct preset *p)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(p->window, &end);
+	if (end == p->window || errno != 0 || !isfinite(v) || p->window[0] == ' ')
+		return -1;
+	if (strcmp(end, "%") == 0) {
+		/* tasks * P first, so 45 tasks at 10% is 450 / 100 = 4.5 exactly: 5 */
+		int w = (int)floor(p->tasks * v / 100.0 + 0.5 + 1e-9);
+
+		return v > 0.0 && v <= 100.0 ? (w < 1 ? 1 : w) : -1;
+	}
+	if (*end != '\0' || v != floor(v) || v < 1 || v > p->tasks)
+		return -1;
+	return (int)v;
+}
+
 /* Everything preset_validate checks; NULL if p is fine, else the message. */
 static char *check_fields(const struct preset *p, struct blame *b)
 {
@@ -1098,6 +1121,13 @@ static char *check_fields(const struct preset *p, struct blame *b)
 			        "all or none)",
 			        bad);
 		}
+	}
+	if (preset_window(p) < 1) {
+		*b = (struct blame){.key = "window", .method = -1};
+		return xasprintf(
+		        "window: expected N tasks (1 to %d) or P%% of them (0 < P <= "
+		        "100), got '%s'",
+		        p->tasks, p->window);
 	}
 	if (p->baseline >= p->nmethods) {
 		*b = (struct blame){.key = "baseline", .method = -1};

@@ -148,9 +148,9 @@ void results_transfer(const struct results *res, int method, int T, double *bwt,
 	*forget = T > 1 ? f / (T - 1) : NAN;
 }
 
-int results_window(int tasks)
+int results_window(const struct preset *p)
 {
-	int w = (tasks + 5) / 10;
+	int w = preset_window(p);
 
 	return w < 1 ? 1 : w;
 }
@@ -188,9 +188,33 @@ static void mean_se(const double *v, int n, double *mean, double *se)
 	*se = k > 1 ? sqrt(sq / (k - 1) / k) : NAN;
 }
 
+double results_chance(const struct preset *p)
+{
+	return p->setting == SETTING_DOMAIN ? 0.1 : 0.5;
+}
+
+int results_run_collapsed(const struct results *res, int method, int run)
+{
+	double chance = results_chance(res->p);
+	int need = res->tasks < COLLAPSE_TASKS ? res->tasks : COLLAPSE_TASKS, streak = 0;
+
+	for (int t = 0; t < res->tasks; t++) {
+		const struct task_result *c = results_get(res, method, run, t);
+
+		if (c == NULL || c->diverged) {
+			streak = 0;
+			continue;
+		}
+		streak = c->test_acc <= chance + COLLAPSE_MARGIN ? streak + 1 : 0;
+		if (streak == need)
+			return t - need + 1;
+	}
+	return -1;
+}
+
 void results_summarize(const struct results *res, int method, struct method_summary *s)
 {
-	int T = res->tasks, w = results_window(T), R = res->runs;
+	int T = res->tasks, w = results_window(res->p), R = res->runs;
 	double *first = xcalloc((size_t)R, sizeof(double)),
 	       *last = xcalloc((size_t)R, sizeof(double));
 	double *loss = xcalloc((size_t)R, sizeof(double)),
@@ -218,6 +242,8 @@ void results_summarize(const struct results *res, int method, struct method_summ
 			nsps++;
 		}
 		s->diverged += diverged;
+		s->collapsed += results_run_collapsed(res, method, r) >= 0;
+		s->tasks_max = n > s->tasks_max ? n : s->tasks_max;
 		s->runs_done += n == T;
 		first[r] = run_mean(res, method, r, 0, w);
 		last[r] = run_mean(res, method, r, T - w, T);
@@ -689,7 +715,7 @@ static double diag_mean(const struct results *res, int m, const struct result_co
 
 static void diag_fields(FILE *fp, const struct results *res, int m)
 {
-	int T = res->tasks, w = results_window(T);
+	int T = res->tasks, w = results_window(res->p);
 
 	for (size_t k = 0; k < result_columns_len; k++)
 		for (int i = 0; (result_columns[k].flags & RCOL_DIAG) &&
@@ -713,7 +739,7 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 	csv_header(af.fp, res->p, RCOL_METHOD);
 	fputs(",runs_done,tasks_done,first_mean,first_se,last_mean,last_se,plasticity_"
 	      "loss,"
-	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged",
+	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged,collapsed",
 	      af.fp);
 	diag_header(af.fp, res->p);
 	fputc('\n', af.fp);
@@ -732,7 +758,7 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 		csv_num(af.fp, s.mean, "%.6f");
 		csv_num(af.fp, s.mean_se, "%.6f");
 		csv_num(af.fp, s.samples_per_s, "%.0f");
-		fprintf(af.fp, ",%d", s.diverged);
+		fprintf(af.fp, ",%d,%d", s.diverged, s.collapsed);
 		diag_fields(af.fp, res, m);
 		fputc('\n', af.fp);
 	}
@@ -752,7 +778,7 @@ static void fmt_stat(char *buf, size_t len, double mean, double se)
 
 void results_print_summary(const struct results *res, FILE *fp)
 {
-	int w = results_window(res->tasks), width = 6;
+	int w = results_window(res->p), width = 6;
 	char label[128];
 
 	for (int m = 0; m < res->nmethods; m++) {
@@ -760,7 +786,7 @@ void results_print_summary(const struct results *res, FILE *fp)
 		width = (int)strlen(label) > width ? (int)strlen(label) : width;
 	}
 	fprintf(fp, "%-*s %5s  %-16s %-16s %-16s %-16s %10s\n", width, "method", "runs",
-	        "first", "last", "loss", "mean", "samples/s");
+	        "first", "last", "p.loss", "mean", "samples/s");
 	for (int m = 0; m < res->nmethods; m++) {
 		struct method_summary s;
 		char c[4][64];
@@ -779,10 +805,13 @@ void results_print_summary(const struct results *res, FILE *fp)
 		        16 + (strstr(c[3], "±") ? 1 : 0), c[3], s.samples_per_s);
 		if (s.diverged)
 			fprintf(fp, "  %d diverged", s.diverged);
+		if (s.collapsed)
+			fprintf(fp, "  %d collapsed", s.collapsed);
 		fputc('\n', fp);
 	}
 	fprintf(fp,
 	        "first/last: mean test accuracy over the first/last %d of %d tasks "
-	        "(± standard error over runs); loss = first - last\n",
+	        "(± standard error over runs); p.loss = first - last, the plasticity "
+	        "loss\n",
 	        w, res->tasks);
 }

@@ -560,10 +560,12 @@ static enum pl_status plot_comparison(const struct results *res,
 	            "method minus baseline over matched runs, 95% CI (Student t); p: "
 	            "sign-flip "
 	            "permutation test,");
-	canvas_text(&cv, 20, 41, FONT_NOTE, 0, 0.0, 0.0,
-	            "Holm-corrected (* p < 0.05). Plasticity loss = accuracy of the "
-	            "first 10% "
-	            "of tasks minus the last 10%.");
+	snprintf(label, sizeof(label),
+	         "Holm-corrected (* p < 0.05). Plasticity loss = mean accuracy of the "
+	         "first %d "
+	         "of %d tasks minus the last %d.",
+	         results_window(res->p), res->tasks, results_window(res->p));
+	canvas_text(&cv, 20, 41, FONT_NOTE, 0, 0.0, 0.0, label);
 	axes_draw(&cv, &a, step, 0, 0, 0,
 	          "difference in plasticity loss (below 0: less loss than the baseline)",
 	          NULL);

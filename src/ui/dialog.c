@@ -18,11 +18,24 @@ static void draw_help(struct ui *u)
 	                           : strcmp(name, "accuracy matrix") == 0
 	                                   ? heat_help_lines
 	                                   : help_lines;
-	int n = 0;
+	int n = 0, fit = LINES - 2;
 
 	while (lines[n] != NULL)
 		n++;
-	draw_box(u, n + 2 < LINES ? n + 2 : LINES, COLS - 2, lines, n, -1);
+	/* Longer than the screen: Down and Up scroll, and the last row says so. */
+	if (u->help_scroll > n - fit)
+		u->help_scroll = n - fit > 0 ? n - fit : 0;
+	if (n > fit) {
+		const char *shown[256];
+		int k = 0;
+
+		for (int i = u->help_scroll; i < n && k < fit - 1 && k < 255; i++)
+			shown[k++] = lines[i];
+		shown[k++] = "  -- Down/Up: scroll, any other key closes --";
+		draw_box(u, LINES, COLS - 2, shown, k, k - 1);
+		return;
+	}
+	draw_box(u, n + 2, COLS - 2, lines, n, -1);
 }
 
 /* The quit prompt says where the finished tasks are, as q will after closing. */
@@ -171,7 +184,17 @@ int dialog_key(struct ui *u, int ch)
 {
 	enum ui_mode m = u->mode;
 
+	if (m == MODE_HELP && (ch == KEY_DOWN || ch == 'j' || ch == KEY_NPAGE)) {
+		u->help_scroll += ch == KEY_NPAGE ? LINES / 2 : 1;
+		return 0;
+	}
+	if (m == MODE_HELP && (ch == KEY_UP || ch == 'k' || ch == KEY_PPAGE)) {
+		u->help_scroll -= ch == KEY_PPAGE ? LINES / 2 : 1;
+		u->help_scroll = u->help_scroll < 0 ? 0 : u->help_scroll;
+		return 0;
+	}
 	if (m == MODE_HELP || m == MODE_QUIT || ch == 27) {
+		u->help_scroll = 0;
 		u->mode = MODE_VIEW;
 		return m == MODE_QUIT && (ch == 'y' || ch == 'Y');
 	}

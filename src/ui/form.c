@@ -48,7 +48,7 @@ static int method_field(struct form_field *out, int n, int max, int m, const cha
 
 	snprintf(key, sizeof(key), "methods.%d.%s", m, k);
 	if (strcmp(k, "rho") == 0)
-		snprintf(label, sizeof(label), utf8 ? "  ε (rho)" : "  eps (rho)");
+		snprintf(label, sizeof(label), utf8 ? "  ρ (radius)" : "  rho (radius)");
 	else if (strcmp(k, "lambda") == 0)
 		snprintf(label, sizeof(label), utf8 ? "  λ" : "  lambda");
 	else

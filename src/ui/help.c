@@ -17,6 +17,7 @@ const char *const help_lines[] = {
         "  1-9          sort the table by column n      v         next view (3 in turn)",
         "  c            clear earlier curves            m         a diagnostic as a "
         "column",
+        "  y            sparklines: one shared axis / each row its own scale",
         "  f            figures: every plot of the run as PNG in its run directory's",
         "               figures/ folder (plasticity plot DIR: also svg, pdf)",
         "  ?, h, F1     this help (any key closes)",
@@ -27,15 +28,21 @@ const char *const help_lines[] = {
         "  acc        test accuracy on a task right after training on it, on that",
         "             task's whole test set; curves show the mean over finished runs",
         "  latest     acc of the most recent task any run finished (mean over runs)",
-        "  first/last mean acc over the first / last 10% of tasks (at least 1 task),",
+        "  first/last mean acc over the first / last `window` tasks (preset key,",
+        "             default 10% of the tasks, at least 1; 'window N' in the title),",
         "             per run, then averaged over runs",
-        "  loss       plasticity loss = first - last; > 0 means the network learns",
+        "  runs       runs with every task done   tasks  tasks done by the furthest run",
+        "  p.loss     plasticity loss = first - last; > 0 means the network learns",
         "             new tasks worse than it learned the first ones",
         "  mean       mean acc over all finished tasks",
         "  samples/s  training examples per second of one run (per core)",
         "  range      lowest-highest of a curve drawn; (e) a curve kept from earlier",
-        "  vs base    loss minus the baseline's, paired by seed, +- 95% CI; * Holm p < "
-        ".05",
+        "  p.loss vs base  p.loss minus the baseline's, paired by seed, +- 95% CI;",
+        "             * Holm-corrected p < .05 (man plasticity, STATISTICS)",
+        "  [N diverged] runs whose training loss became NaN: they stopped there",
+        "  [N collapsed] runs within 0.02 of chance for 5 tasks in a row: they learn",
+        "             nothing, so their p.loss says nothing about plasticity",
+        "  sparklines share one y-axis (range in their title); y: each row its own",
         NULL,
 };
 

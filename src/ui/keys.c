@@ -97,6 +97,15 @@ static int act_graph(struct ui *u)
 	return 0;
 }
 
+/* y: the main view's sparklines on one shared axis, or each on its own. */
+static int act_axis(struct ui *u)
+{
+	u->spark_per_row = !u->spark_per_row;
+	set_msg(u, 0, "sparklines: %s",
+	        u->spark_per_row ? "each row on its own scale" : "one shared axis");
+	return 0;
+}
+
 /* v: the next view (main, diagnostics, ...). */
 static int act_view(struct ui *u)
 {
@@ -120,7 +129,7 @@ static const struct key_action view_keys[] = {
         {'\t', act_edit},       {'s', act_save},       {KEY_F(2), act_save},
         {'o', act_open},        {KEY_F(3), act_open},  {'w', act_export},
         {'t', act_theme},       {'g', act_graph},      {'c', act_clear},
-        {'v', act_view},        {'f', act_figures},
+        {'v', act_view},        {'f', act_figures},    {'y', act_axis},
 };
 
 static int view_key(struct ui *u, int ch)

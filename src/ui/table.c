@@ -43,12 +43,12 @@ static const struct {
 	 * gets one more than its title so a sort marker never touches "mean". */
 	int width;
 } cols[COL_COUNT] = {
-        [COL_METHOD] = {"method", 0},      [COL_RUNS] = {"runs", 4},
-        [COL_TASKS] = {"tasks", 6},        [COL_LATEST] = {"latest", 7},
-        [COL_FIRST] = {"first", 7},        [COL_LAST] = {"last", 7},
-        [COL_LOSS] = {"loss", 7},          [COL_MEAN] = {"mean", 7},
-        [COL_SPS] = {"samples/s", 10},     [COL_METRIC] = {"metric", 12},
-        [COL_DIFF] = {"loss vs base", 15},
+        [COL_METHOD] = {"method", 0},        [COL_RUNS] = {"runs", 4},
+        [COL_TASKS] = {"tasks", 6},          [COL_LATEST] = {"latest", 7},
+        [COL_FIRST] = {"first", 7},          [COL_LAST] = {"last", 7},
+        [COL_LOSS] = {"p.loss", 7},          [COL_MEAN] = {"mean", 7},
+        [COL_SPS] = {"samples/s", 10},       [COL_METRIC] = {"metric", 12},
+        [COL_DIFF] = {"p.loss vs base", 15},
 };
 
 /* Plasticity loss and the mean summarize a run best, so they go last. */
@@ -301,8 +301,8 @@ static void render_header(struct line *l, const struct layout *lay, enum table_c
 	for (int c = COL_METHOD + 1; c < COL_COUNT; c++) {
 		if (lay->x[c] < 0)
 			continue;
-		snprintf(text, sizeof text, "%s%.12s",
-		         sort == (enum table_col)c ? mark : "",
+		snprintf(text, sizeof text, "%s%.*s",
+		         sort == (enum table_col)c ? mark : "", cols[c].width,
 		         c == COL_METRIC ? metric : cols[c].name);
 		put_right(l, text, cols[c].width);
 	}

@@ -82,6 +82,8 @@ struct ui {
 	char *field_err;
 	int sort_col, sort_desc;
 	enum spark_style spark;
+	int spark_per_row; /* main view: each sparkline on its own scale (y) */
+	int help_scroll;   /* first help line shown when it is taller than the screen */
 	int utf8, color;
 	struct theme theme;
 	char *themes[MAX_LIST];

@@ -84,8 +84,14 @@ void fill_row(const struct ui *u, const struct results *res, int m, struct table
 		snprintf(row->label + len, sizeof(row->label) - len, " [%d diverged]",
 		         s.diverged);
 	}
+	if (s.collapsed) {
+		size_t len = strlen(row->label);
+
+		snprintf(row->label + len, sizeof(row->label) - len, " [%d collapsed]",
+		         s.collapsed);
+	}
 	row->runs = s.runs_done;
-	row->tasks = s.tasks_done;
+	row->tasks = s.tasks_max;
 	for (int t = 0; t < res->tasks; t++)
 		if (!isnan(results_task_mean(res, m, t, NULL)))
 			last = t;
@@ -108,9 +114,12 @@ static void draw_title(struct ui *u)
 	char buf[512];
 	const struct preset *p = ui_run_preset(u) ? ui_run_preset(u) : &u->p;
 
-	snprintf(buf, sizeof(buf), " plasticity %s  %s · %s · %s · %d tasks · %d runs%s",
+	int w = results_window(p);
+
+	snprintf(buf, sizeof(buf),
+	         " plasticity %s  %s · %s · %s · %d tasks · %d runs · window %d%s",
 	         PACKAGE_VERSION, p->name, setting_name(p->setting), p->dataset, p->tasks,
-	         p->runs, u->st == ST_VIEW ? "  (read-only view)" : "");
+	         p->runs, w, u->st == ST_VIEW ? "  (read-only view)" : "");
 	if (!u->utf8)
 		for (char *c = strstr(buf, "·"); c; c = strstr(buf, "·"))
 			memmove(c, c + 1, strlen(c)), *c = '|';
@@ -168,11 +177,12 @@ static void curve_range(const double *v, int n, double *lo, double *hi)
 		}
 }
 
+/* lo, hi: the y-axis (shared by every row, or this row's own range). */
 static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row *row,
-                       const double *acc, int n, int method)
+                       const double *acc, int n, int method, double lo, double hi)
 {
 	char spark[1024], line[256], label[112];
-	double lo, hi;
+	double own_lo, own_hi;
 	int lw = w / 4 < 14   ? 14
 	         : w / 4 > 30 ? 30
 	                      : w / 4,
@@ -184,49 +194,81 @@ static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row
 	for (int i = 0; i < n; i++)
 		if (isfinite(acc[i]))
 			last = i;
-	curve_range(acc, n, &lo, &hi);
+	curve_range(acc, n, &own_lo, &own_hi);
 	snprintf(label, sizeof(label), "%s%s", row->earlier ? "(e)" : "", row->label);
 	snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, method), lw, lw, label);
 	put(y, x, w, a, line);
 	if (sw < 4)
 		return;
+	if (u->spark_per_row) {
+		lo = own_lo;
+		hi = own_hi;
+	}
 	/* Scale with a floor of 0.05 so a flat curve is not drawn as noise. */
 	if (isfinite(lo) && hi - lo < 0.05)
 		lo = hi - 0.05;
 	spark_render(acc, n, lo, hi, u->spark, sw, spark, sizeof(spark));
 	put(y, x + lw + 3, sw, a, spark);
 	if (last >= 0) {
-		snprintf(line, sizeof(line), "%.3f %.2f-%.2f", acc[last], lo, hi);
+		snprintf(line, sizeof(line), "%.3f %.2f-%.2f", acc[last], own_lo, own_hi);
 		put(y, x + lw + 3 + sw + 1, 16, role_attr(u, ROLE_TEXT), line);
 	} else {
 		put(y, x + lw + 3 + sw + 1, 6, role_attr(u, ROLE_DIM), "-");
 	}
 }
 
+/* Widen [*lo, *hi] by the finite values of v[0..n). */
+static void widen(const double *v, int n, double *lo, double *hi)
+{
+	double a, b;
+
+	curve_range(v, n, &a, &b);
+	*lo = fmin(*lo, a);
+	*hi = fmax(*hi, b);
+}
+
 static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 {
-	int y = y0;
-
 	const struct results *res = ui_results(u);
+	double *acc = NULL, lo = INFINITY, hi = -INFINITY;
+	char head[256];
+	int y = y0 + 1, T = res != NULL ? res->tasks : 0;
 
-	put(y++, x, w, role_attr(u, ROLE_DIM),
-	    "accuracy per task, mean over finished runs   latest  range");
+	/* Every method's mean curve first: one y-axis for all of them. */
 	if (res != NULL) {
-		double *acc = xcalloc((size_t)res->tasks, sizeof(double));
-
-		for (int m = 0; m < res->nmethods && y < y0 + h; m++) {
-			struct table_row row;
-
-			fill_row(u, res, m, &row);
-			for (int t = 0; t < res->tasks; t++)
-				acc[t] = results_task_mean(res, m, t, NULL);
-			draw_curve(u, y++, x, w, &row, acc, res->tasks, m);
+		acc = xcalloc((size_t)res->nmethods * (size_t)T + 1, sizeof(double));
+		for (int m = 0; m < res->nmethods; m++) {
+			for (int t = 0; t < T; t++)
+				acc[(size_t)m * T + t] =
+				        results_task_mean(res, m, t, NULL);
+			widen(acc + (size_t)m * T, T, &lo, &hi);
 		}
-		free(acc);
 	}
+	for (int i = 0; i < u->nearlier; i++)
+		widen(u->earlier[i].acc, u->earlier[i].n, &lo, &hi);
+	if (!isfinite(lo))
+		snprintf(head, sizeof(head),
+		         "accuracy per task, mean over finished runs");
+	else if (u->spark_per_row)
+		snprintf(head, sizeof(head),
+		         "accuracy per task, mean over finished runs; each row its own "
+		         "scale (y: shared)");
+	else
+		snprintf(head, sizeof(head),
+		         "accuracy per task, mean over finished runs; one axis %.2f-%.2f "
+		         "(y: per row)",
+		         lo, hi < lo + 0.05 ? lo + 0.05 : hi);
+	put(y0, x, w, role_attr(u, ROLE_DIM), head);
+	for (int m = 0; res != NULL && m < res->nmethods && y < y0 + h; m++) {
+		struct table_row row;
+
+		fill_row(u, res, m, &row);
+		draw_curve(u, y++, x, w, &row, acc + (size_t)m * T, T, m, lo, hi);
+	}
+	free(acc);
 	for (int i = u->nearlier - 1; i >= 0 && y < y0 + h; i--)
 		draw_curve(u, y++, x, w, &u->earlier[i].row, u->earlier[i].acc,
-		           u->earlier[i].n, u->earlier[i].method);
+		           u->earlier[i].n, u->earlier[i].method, lo, hi);
 	if (res == NULL && u->nearlier == 0)
 		put(y0 + 2, x, w, role_attr(u, ROLE_DIM), "Enter or r: start training");
 }
