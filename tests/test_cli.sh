@@ -37,6 +37,16 @@ ok_if "grep -q '^tasks: 7$' '$tmp/o.yaml' && grep -q 'hidden: \[50, 40\]' '$tmp/
 ok_if "grep -q 'lr: 0.2$' '$tmp/o.yaml'" "methods.0.lr=0.2 overrides method 0"
 "$P" run "$quick" tasks=abc --print-config >/dev/null 2>"$tmp/err"
 is "$?" 78 "a bad override exits 78"
+ok_if "grep -qx 'window: \"10%\"' '$tmp/q1.yaml'" "the plasticity-loss window defaults to 10%"
+"$P" run "$quick" window=5 --print-config | grep -qx 'window: "5"'
+is "$?" 0 "window=5: the first and last 5 tasks"
+"$P" run "$quick" tasks=4 window=5 --print-config >/dev/null 2>"$tmp/err"
+is "$?-$(cat "$tmp/err")" "78-plasticity: overrides: window: expected N tasks (1 to 4) or P% of them (0 < P <= 100), got '5'" \
+	"window past the tasks is refused after every override, naming the value"
+"$P" run "$quick" window=0% --print-config >/dev/null 2>&1
+is "$?" 78 "window=0% is refused"
+"$P" run "$quick" 'window=12.5%' tasks=8 --print-config >/dev/null 2>&1
+is "$?" 0 "window=12.5% of 8 tasks (1 task) is fine"
 (cd "$SRCDIR" && "$P" run quick --print-config) >"$tmp/byname.yaml"
 is "$(md5sum <"$tmp/byname.yaml")" "$(md5sum <"$tmp/q1.yaml")" "a shipped preset is found by name"
 

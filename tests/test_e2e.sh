@@ -434,4 +434,18 @@ ok_if "grep -q '^plasticity: runs/small-[0-9-]*: cannot create directory' '$tmp/
 ok_if "[ \$? -eq 0 ] && [ \$((\$(wc -l <'$tmp/blocked-out/results.csv') - 1)) -eq 6 ] && [ ! -e '$tmp/blocked-out/checkpoints' ]" \
 	"run through the session: every row written, checkpoints removed"
 
+# The plasticity-loss window and the collapse column reach every file.
+"$PLASTICITY" run "$tmp/small.yaml" window=2 --out "$tmp/win" --jobs 2 >"$tmp/win.out" 2>/dev/null
+ok_if "grep -q 'first/last: mean test accuracy over the first/last 2 of 4 tasks' '$tmp/win.out'" \
+	"window=2: the summary says it compares the first and last 2 of 4 tasks"
+ok_if "head -1 '$tmp/win/summary.csv' | grep -q ',diverged,collapsed,'" "summary.csv has a collapsed column beside diverged"
+ok_if "awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[\$i] = i; next }
+	{ d = \$c[\"first_mean\"] - \$c[\"last_mean\"] - \$c[\"plasticity_loss\"]; if (d > 1e-5 || d < -1e-5) bad++ }
+	END { exit bad }' '$tmp/win/summary.csv'" \
+	"... and plasticity_loss = first_mean - last_mean over that window, per method"
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["method_index"] == 0 && $c["task"] <= 2 { s += $c["test_acc"]; n++ } END { printf "%.6f", s / n }' "$tmp/win/results.csv")
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } NR == 2 { print $c["first_mean"] }' "$tmp/win/summary.csv")
+ok_if "awk 'BEGIN { d = $got - $want; exit !(d < 2e-6 && d > -2e-6) }'" \
+	"... first_mean $got is the mean of tasks 1-2 over runs in results.csv ($want)"
 done_testing

@@ -305,6 +305,50 @@ static void test_transfer(void)
 	preset_free(&p);
 }
 
+/* Collapse: within 0.02 of chance (0.1, domain) for 5 tasks in a row. */
+static void test_collapse(void)
+{
+	static const double runs[3][8] = {
+	        {0.9, 0.5, 0.11, 0.12, 0.10, 0.09, 0.115, 0.5}, /* tasks 3-7: collapsed */
+	        {0.9, 0.11, 0.11, 0.11, 0.11, 0.13, 0.11,
+	         0.11},                                   /* 4, then 0.13 breaks it */
+	        {0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2}, /* plain plasticity loss */
+	};
+	struct preset p;
+	struct results res;
+	struct task_result *c;
+	struct method_summary s;
+
+	preset_defaults(&p);
+	p.tasks = 8;
+	p.runs = 3;
+	p.nmethods = 1;
+	results_init(&res, &p);
+	c = xcalloc(1, res.cell_size);
+	for (int r = 0; r < 3; r++)
+		for (int t = 0; t < 8; t++) {
+			c->task = t;
+			c->test_acc = runs[r][t];
+			results_put(&res, 0, r, c);
+		}
+	ok(results_run_collapsed(&res, 0, 0) == 2 &&
+	           results_run_collapsed(&res, 0, 1) == -1 &&
+	           results_run_collapsed(&res, 0, 2) == -1,
+	   "collapse: run 1 from task 3 (5 tasks <= 0.12), not run 2 (0.13 breaks its "
+	   "streak) nor run 3");
+	results_summarize(&res, 0, &s);
+	ok(s.collapsed == 1, "... and the summary counts 1 collapsed run");
+	p.setting = SETTING_CLASS;
+	ok(results_run_collapsed(&res, 0, 0) == 1 &&
+	           results_run_collapsed(&res, 0, 1) == 1 &&
+	           results_run_collapsed(&res, 0, 2) == -1,
+	   "class setting (chance 0.5): runs 1 and 2 from task 2; run 3 has only 4 tasks "
+	   "<= 0.52");
+	free(c);
+	results_free(&res);
+	preset_free(&p);
+}
+
 static void test_colormap(void)
 {
 	double lo[3], hi[3], v[3] = {0x44 / 255.0, 0x01 / 255.0, 0x54 / 255.0};
@@ -337,6 +381,7 @@ int main(void)
 	test_vector(&res);
 	test_all(&res, &empty);
 	test_transfer();
+	test_collapse();
 	test_colormap();
 	results_free(&res);
 	results_free(&empty);
