@@ -47,6 +47,29 @@ is "$?-$(cat "$tmp/err")" "78-plasticity: overrides: window: expected N tasks (1
 is "$?" 78 "window=0% is refused"
 "$P" run "$quick" 'window=12.5%' tasks=8 --print-config >/dev/null 2>&1
 is "$?" 0 "window=12.5% of 8 tasks (1 task) is fine"
+# Sweeps: one method per value, in order, the other methods in their places.
+"$P" run "$quick" methods.1.rho=0.01,0.02,0.05,0.1 --print-config >"$tmp/sw.yaml"
+is "$(grep -E '^  - optimizer|^    rho' "$tmp/sw.yaml" | tr -d ' \n')" \
+	"-optimizer:sgd-optimizer:samrho:0.01-optimizer:samrho:0.02-optimizer:samrho:0.05-optimizer:samrho:0.1-optimizer:gnp" \
+	"methods.1.rho=0.01,0.02,0.05,0.1: method 1 becomes four SAM methods"
+"$P" run "$quick" methods.lr=0.1:0.3:0.1 --print-config >"$tmp/sw.yaml"
+is "$(grep -c '^    lr' "$tmp/sw.yaml")-$(grep '^    lr' "$tmp/sw.yaml" | tail -3 | tr -d ' \n')" "9-lr:0.1lr:0.2lr:0.3" \
+	"methods.lr=0.1:0.3:0.1: every method three times, the range ending on 0.3"
+"$P" run "$quick" methods.1.rho=0.01,abc --print-config >/dev/null 2>"$tmp/err"
+is "$?-$(cat "$tmp/err")" "78-plasticity: override 'methods.1.rho=0.01,abc': methods[2].rho: expected a number, got 'abc'" \
+	"a bad value in a sweep names the method it would have made"
+"$P" run "$quick" methods.lr=0.3:0.1:0.1 --print-config >/dev/null 2>"$tmp/err"
+is "$?" 78 "a range running backwards is refused"
+"$P" run "$quick" methods.lr=0.001:1:0.01 --print-config >/dev/null 2>"$tmp/err"
+is "$?" 78 "a range of more than 32 values is refused"
+printf 'name: sw\nmethods:\n  - optimizer: sgd\n    lr: [0.1, 0.01]\n  - optimizer: sam\n    rho: [0.01, 0.05]\n' >"$tmp/swl.yaml"
+"$P" run "$tmp/swl.yaml" --print-config >"$tmp/sw.yaml"
+is "$(grep -E '^    (lr|rho)' "$tmp/sw.yaml" | tr -d ' \n')" "lr:0.1lr:0.01lr:0.01rho:0.01lr:0.01rho:0.05" \
+	"a list in a preset's method key is a sweep"
+printf 'name: sw\nmethods:\n  - optimizer: sam\n    rho: [0.01]\n    lr: [1, 2]\n' >"$tmp/swl.yaml"
+"$P" run "$tmp/swl.yaml" --print-config >/dev/null 2>"$tmp/err"
+is "$?-$(cat "$tmp/err")" "78-plasticity: $tmp/swl.yaml:5:9: methods[0].lr: one swept key per method (rho is swept already)" \
+	"two swept keys in one method are refused with line and column"
 (cd "$SRCDIR" && "$P" run quick --print-config) >"$tmp/byname.yaml"
 is "$(md5sum <"$tmp/byname.yaml")" "$(md5sum <"$tmp/q1.yaml")" "a shipped preset is found by name"
 

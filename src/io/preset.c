@@ -408,10 +408,21 @@ static const char *float32_trouble(const struct schema_entry *e, double v, char 
 /* --- parsing one value -------------------------------------------------- */
 
 /* The first error of a load or an override, before its location is added. */
+/* A method key given a list of values (a sweep), expanded once every method is read. */
+struct sweep {
+	int method;
+	const char *key;
+	char **values;
+	int n;
+	yaml_mark_t mark;
+};
+
 struct ctx {
 	yaml_document_t *doc;
 	char *msg;
 	yaml_mark_t mark;
+	struct sweep sweep[PRESET_MAX_METHODS];
+	int nsweep;
 };
 
 __attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, yaml_mark_t mark,
@@ -692,6 +703,60 @@ static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *
 	return NULL;
 }
 
+static char *method_sweep(struct preset *p, int i, const char *key, char **values, int k);
+static void sweep_free(char **v, int n);
+
+/* rho: [0.01, 0.05]: each value checked where it stands, then kept to expand. */
+static int sweep_set(struct ctx *c, const struct schema_entry *e, struct method *m, int i,
+                     yaml_node_t *v, const char *label)
+{
+	struct sweep *sw = &c->sweep[c->nsweep];
+	int len = node_len(v);
+
+	if (len < 1 || len > PRESET_MAX_METHODS)
+		return fail_at(c, v->start_mark, "%s: a sweep of 1 to %d values, got %d",
+		               label, PRESET_MAX_METHODS, len);
+	for (int k = 0; k < c->nsweep; k++)
+		if (c->sweep[k].method == i)
+			return fail_at(
+			        c, v->start_mark,
+			        "%s: one swept key per method (%s is swept already)",
+			        label, c->sweep[k].key);
+	*sw = (struct sweep){i, e->key, xcalloc((size_t)len, sizeof(char *)), 0,
+	                     v->start_mark};
+	c->nsweep++;
+	for (int k = 0; k < len; k++) {
+		yaml_node_t *item = seq_item(c->doc, v, k);
+
+		if (value_set(c, e, m, item, label) < 0)
+			return -1;
+		sw->values[sw->n++] = xstrdup(node_text(item));
+	}
+	return 0;
+}
+
+/* Expand every sweep, the last method first so the indices still to come hold. */
+static int sweeps_expand(struct ctx *c, struct preset *p)
+{
+	int ret = 0;
+
+	for (int k = c->nsweep - 1; k >= 0; k--) {
+		struct sweep *sw = &c->sweep[k];
+		char *msg =
+		        ret < 0 ? NULL
+		                : method_sweep(p, sw->method, sw->key, sw->values, sw->n);
+
+		if (msg != NULL) {
+			ret = fail_at(c, sw->mark, "methods[%d].%s: %s", sw->method,
+			              sw->key, msg);
+			free(msg);
+		}
+		sweep_free(sw->values, sw->n);
+	}
+	c->nsweep = 0;
+	return ret;
+}
+
 /* A method key its optimizer does not take is an error, not silently ignored. */
 static int method_key_set(struct ctx *c, struct method *m, int i, yaml_node_t *k,
                           yaml_node_t *v)
@@ -709,6 +774,9 @@ static int method_key_set(struct ctx *c, struct method *m, int i, yaml_node_t *k
 		               "methods[%d]: %s applies only to optimizer %s", i, e->key,
 		               optimizers_text(optimizers_of(e), who, sizeof(who)));
 	snprintf(label, sizeof(label), "methods[%d].%s", i, e->key);
+	if (v->type == YAML_SEQUENCE_NODE &&
+	    (e->type == SCHEMA_FLOAT || e->type == SCHEMA_INT))
+		return sweep_set(c, e, m, i, v, label);
 	return value_set(c, e, m, v, label);
 }
 
@@ -768,10 +836,14 @@ static int methods_set(struct ctx *c, struct preset *p, yaml_node_t *n)
 		return fail_at(c, n->start_mark, "methods: at most %d methods, got %d",
 		               PRESET_MAX_METHODS, len);
 	for (int i = 0; i < len; i++)
-		if (method_parse(c, &p->methods[i], seq_item(c->doc, n, i), i) < 0)
+		if (method_parse(c, &p->methods[i], seq_item(c->doc, n, i), i) < 0) {
+			for (int k = 0; k < c->nsweep; k++)
+				sweep_free(c->sweep[k].values, c->sweep[k].n);
+			c->nsweep = 0;
 			return -1;
+		}
 	p->nmethods = len;
-	return 0;
+	return sweeps_expand(c, p);
 }
 
 /*
@@ -1449,6 +1521,101 @@ static char *method_override(struct preset *p, int index, const char *key,
 	return NULL;
 }
 
+/*
+ * A sweep value: "a,b,c", or "lo:hi:step" (lo, lo + step, ... up to hi).
+ * Returns how many values it holds (into out, newly allocated strings), 0
+ * when value is a single value, or -1 with the reason in *why.
+ */
+static int sweep_values(const char *value, char ***out, char **why)
+{
+	double lo, hi, step;
+	int n = 0, len;
+
+	*out = NULL;
+	if (strchr(value, ',') != NULL) {
+		char *copy = xstrdup(value), *save = NULL;
+
+		*out = xcalloc(PRESET_MAX_METHODS + 1, sizeof(char *));
+		for (char *v = strtok_r(copy, ",", &save); v;
+		     v = strtok_r(NULL, ",", &save)) {
+			if (n == PRESET_MAX_METHODS) {
+				*why = xasprintf("a sweep of more than %d values",
+				                 PRESET_MAX_METHODS);
+				n = -1;
+				break;
+			}
+			(*out)[n++] = xstrdup(v);
+		}
+		free(copy);
+		return n;
+	}
+	if (sscanf(value, "%lf:%lf:%lf%n", &lo, &hi, &step, &len) != 3 ||
+	    value[len] != '\0')
+		return 0;
+	if (!(step > 0) || !(hi >= lo) || (hi - lo) / step + 1 > PRESET_MAX_METHODS) {
+		*why = xasprintf(
+		        "range '%s': expected lo:hi:step with lo <= hi, step > 0 and "
+		        "at most %d values",
+		        value, PRESET_MAX_METHODS);
+		return -1;
+	}
+	*out = xcalloc(PRESET_MAX_METHODS + 1, sizeof(char *));
+	/* Counted, not accumulated, so 0.01:0.05:0.01 ends on 0.05 exactly. */
+	for (int i = 0; lo + i * step <= hi * (1 + 1e-9) + 1e-12; i++)
+		(*out)[n++] = xasprintf("%.10g", lo + i * step);
+	return n;
+}
+
+static void sweep_free(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Method i becomes k methods (i .. i+k-1), one per value of the sweep. */
+static char *method_sweep(struct preset *p, int i, const char *key, char **values, int k)
+{
+	if (p->nmethods + k - 1 > PRESET_MAX_METHODS)
+		return xasprintf("the sweep makes %d methods, more than %d",
+		                 p->nmethods + k - 1, PRESET_MAX_METHODS);
+	memmove(&p->methods[i + k], &p->methods[i + 1],
+	        (size_t)(p->nmethods - i - 1) * sizeof(p->methods[0]));
+	for (int j = 1; j < k; j++)
+		p->methods[i + j] = p->methods[i];
+	p->nmethods += k - 1;
+	if (p->baseline > i)
+		p->baseline += k - 1;
+	for (int j = 0; j < k; j++) {
+		char *msg = method_override(p, i + j, key, values[j]);
+
+		if (msg != NULL)
+			return msg;
+	}
+	return NULL;
+}
+
+/* methods[.N].KEY=a,b,... : every method it names, one per value. */
+static char *method_override_sweep(struct preset *p, int index, const char *key,
+                                   const char *value)
+{
+	char **values, *why = NULL, *msg = NULL;
+	int k = sweep_values(value, &values, &why);
+
+	if (k < 0) {
+		sweep_free(values, 0);
+		return why;
+	}
+	if (k == 0)
+		return method_override(p, index, key, value);
+	/* From the last method down, so the indices still to expand stay put. */
+	for (int i = index < 0 ? p->nmethods - 1 : index;
+	     msg == NULL && i >= (index < 0 ? 0 : index); i--)
+		msg = method_sweep(p, i, key, values, k);
+	sweep_free(values, k);
+	return msg;
+}
+
 /* One KEY=VALUE into p; NULL or the message without the "override" prefix. */
 static char *override_apply(struct preset *p, const char *key, const char *value)
 {
@@ -1472,7 +1639,7 @@ static char *override_apply(struct preset *p, const char *key, const char *value
 			return xstrdup(
 			        "expected methods.KEY=VALUE or methods.N.KEY=VALUE");
 		}
-		if ((msg = method_override(p, (int)n, rest, value)) != NULL)
+		if ((msg = method_override_sweep(p, (int)n, rest, value)) != NULL)
 			return msg;
 	} else if (strcmp(key, "methods") == 0) {
 		return xstrdup(
