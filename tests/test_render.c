@@ -121,14 +121,14 @@ static void test_edges(void)
 #define NROWS 5
 static const struct table_row fixture[NROWS] = {
         {"sgd", "0", 0, 3, 30, 0.877, 0.950, 0.861, 0.089, 0.901, 12000, "", NAN, 0, NAN,
-         NAN, 0},
+         NAN, 0, ""},
         {"sam lr=0.01 rho=0.05", "1", 0, 3, 30, 0.912, 0.954, 0.903, 0.051, 0.925, 8000,
-         "", NAN, 0, NAN, NAN, 0},
+         "", NAN, 0, NAN, NAN, 0, ""},
         {"gnp", "2", 0, 1, 12, 0.890, 0.948, 0.960, -0.012, 0.910, 15000.4, "", NAN, 0,
-         NAN, NAN, 0},
+         NAN, NAN, 0, ""},
         {"SGD lr=0.1", "3", 1, 3, 30, 0.850, 0.951, 0.840, 0.111, 0.890, NAN, "", NAN, 0,
-         NAN, NAN, 0},
-        {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, "", NAN, 0, NAN, NAN, 0},
+         NAN, NAN, 0, ""},
+        {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, "", NAN, 0, NAN, NAN, 0, ""},
 };
 
 static char lines[NROWS + 1][256];
@@ -215,9 +215,9 @@ static void test_table_metric(void)
 {
 	struct table_row rows[2] = {
 	        {"sgd", "0", 0, 1, 3, 0.9, 0.9, 0.8, 0.1, 0.85, 1000, "dead", 0.2500, 0,
-	         NAN, NAN, 0},
+	         NAN, NAN, 0, ""},
 	        {"sam", "1", 0, 1, 3, 0.8, 0.9, 0.7, 0.2, 0.80, 900, "dead", 0.123456, 0,
-	         NAN, NAN, 0},
+	         NAN, NAN, 0, ""},
 	};
 	int x[COL_COUNT];
 
@@ -244,11 +244,11 @@ static void test_table_diff(void)
 {
 	struct table_row rows[3] = {
 	        {"sgd", "0", 0, 2, 6, 0.9, 0.9, 0.8, 0.1, 0.85, 1000, "", NAN, 1, NAN,
-	         NAN, 0},
+	         NAN, 0, ""},
 	        {"sam", "1", 0, 2, 6, 0.8, 0.9, 0.7, 0.2, 0.80, 900, "", NAN, 2, 0.1,
-	         0.0213, 1},
+	         0.0213, 1, ""},
 	        {"gnp", "2", 0, 2, 6, 0.8, 0.9, 0.8, 0.1, 0.85, 900, "", NAN, 2, -0.004,
-	         0.01, 0},
+	         0.01, 0, ""},
 	};
 	int x[COL_COUNT], best[COL_COUNT];
 
@@ -269,7 +269,7 @@ static void test_table_diff(void)
 static void test_table_odd(void)
 {
 	struct table_row r = {"a\tb\nc", "",   0,  123456, 7, 1,   1,   1, 0,
-	                      1,         1e12, "", NAN,    0, NAN, NAN, 0};
+	                      1,         1e12, "", NAN,    0, NAN, NAN, 0, ""};
 
 	table_render(&r, 1, 57, COL_RUNS, 1, lines, NULL);
 	line_is(0, "  method    vruns  latest   first    last  p.loss    mean",
@@ -295,7 +295,7 @@ static int utf8_cells(const char *s)
 static void test_table_fits(void)
 {
 	struct table_row r = {"",  "●", 1,  1,   2, 0.5, 0.5, 0.5, 0,
-	                      0.5, 1,   "", NAN, 0, NAN, NAN, 0};
+	                      0.5, 1,   "", NAN, 0, NAN, NAN, 0,   ""};
 	int bad = 0;
 
 	/* A label of four-byte characters is the worst case for bytes per cell. */

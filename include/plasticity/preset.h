@@ -29,6 +29,8 @@ struct method {
 	int adaptive;        /* SAM: ASAM perturbation scaled by |w| */
 	double momentum;     /* base optimizer, all methods */
 	double weight_decay; /* base optimizer, all methods */
+	char origin[4];      /* "" ; "A", "B", ...: the run directory of a merged
+	                        view (rundir_merge), prefixed to the label */
 };
 
 struct preset {

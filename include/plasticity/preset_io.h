@@ -88,6 +88,11 @@ void preset_value_write(const struct schema_entry *e, const void *base, FILE *fp
 
 /* "sgd lr=0.01", "sam lr=0.01 rho=0.05", "gnp lr=0.01 lambda=0.1 r=0.01". */
 void method_label(const struct method *m, char *buf, size_t len);
+/* What sets method m of p apart (Hydra-style): its origin, its optimizer
+ * and only the keys whose values differ between the methods of that
+ * optimizer, "#N" added when two methods are alike in everything:
+ * "sam rho=0.05" beside "sam rho=0.1" when both train at one lr. */
+void method_label_short(const struct preset *p, int m, char *buf, size_t len);
 const char *optimizer_name(enum optimizer o);
 const char *setting_name(enum setting s);
 

@@ -39,4 +39,15 @@ void rundir_clean(const char *dir);
 enum pl_status rundir_load(const char *dir, struct preset *p, struct results *res,
                            char **cause);
 
+/*
+ * Several run directories as one grid (merge.c): their methods in order,
+ * each labelled A:, B:, ... after its directory, every finished cell copied.
+ * They must have equal task counts. *mismatch (may be NULL) stays NULL when
+ * the runs pair up (every key that shapes a run apart from the methods, and
+ * the data's checksum, agree) and otherwise names the first directory and
+ * key that differ (newly allocated). p must be freed, res too on success.
+ */
+enum pl_status rundir_merge(char *const *dirs, int n, struct preset *p,
+                            struct results *res, char **mismatch, char **cause);
+
 #endif

@@ -38,6 +38,8 @@ struct table_row {
 	int diff_kind; /* COL_DIFF: 0 none (no column), 1 baseline, 2 difference */
 	double diff, diff_half; /* mean paired difference, half its 95% CI */
 	int diff_sig;           /* Holm-corrected p < 0.05 */
+	char brief[96];         /* what sets the method apart (method_label_short), shown
+	                           instead of label when label does not fit ("" = none) */
 };
 
 /* Column title as shown ("method", "runs", ..., "samples/s"). */

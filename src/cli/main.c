@@ -26,11 +26,12 @@ static void usage(FILE *fp)
 {
 	fputs("Usage: plasticity [ui] [PRESET] [KEY=VALUE ...] [--theme NAME] "
 	      "[--no-color]\n"
-	      "       plasticity ui --open DIR | --resume DIR\n"
+	      "       plasticity ui --open DIR [DIR ...] | --resume DIR\n"
 	      "       plasticity run PRESET [KEY=VALUE ...] [OPTION ...]\n"
 	      "       plasticity run --resume DIR [--retrain-broken] [--jobs N] "
 	      "[--quiet]\n"
 	      "       plasticity plot DIR [--format png|svg|pdf] [--out PREFIX]\n"
+	      "       plasticity compare DIR [DIR ...]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
 	      "\n"
@@ -210,6 +211,12 @@ static int dispatch(int argc, char **argv)
 			      stderr);
 			return pl_status_exit(PL_ERR_USAGE);
 		}
+		if (u.open_dir != NULL) {
+			/* ui --open A B ...: every further word is a run directory. */
+			u.open_more = argv + first;
+			u.nopen_more = argc - first;
+			return ui_main(&u);
+		}
 		u.preset = first < argc && strchr(argv[first], '=') == NULL
 		                   ? argv[first++]
 		                   : NULL;
@@ -225,6 +232,8 @@ static int dispatch(int argc, char **argv)
 		}
 		return ui_main(&u);
 	}
+	if (strcmp(argv[optind], "compare") == 0)
+		return cli_compare(argv + optind + 1, argc - optind - 1);
 	if (strcmp(argv[optind], "plot") == 0) {
 		if (optind + 2 != argc) {
 			fputs("plasticity: plot: expected one run directory\nTry "

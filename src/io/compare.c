@@ -168,11 +168,19 @@ enum pl_status compare_write_csv(const struct results *res, const char *path,
 void compare_print(const struct results *res, FILE *fp)
 {
 	struct comparison *c;
-	int n = compare_results(res, &c), npaired = 0;
+	int n = compare_results(res, &c), npaired = 0, lw = 6, bw = 7;
 	char label[128], blabel[128], diff[96];
 
-	for (int i = 0; i < n; i++)
+	/* Labels are never cut: the columns are as wide as the longest. */
+	for (int i = 0; i < n; i++) {
 		npaired += c[i].baseline >= 0;
+		if (c[i].baseline < 0)
+			continue;
+		method_label(&res->p->methods[c[i].method], label, sizeof(label));
+		method_label(&res->p->methods[c[i].baseline], blabel, sizeof(blabel));
+		lw = (int)strlen(label) > lw ? (int)strlen(label) : lw;
+		bw = (int)strlen(blabel) > bw ? (int)strlen(blabel) : bw;
+	}
 	if (npaired > 0) {
 		fprintf(fp,
 		        "\npaired differences (run i of every method shares seed i): "
@@ -181,8 +189,8 @@ void compare_print(const struct results *res, FILE *fp)
 		        "Holm-corrected "
 		        "over %d comparisons (* p_holm < 0.05)\n",
 		        npaired);
-		fprintf(fp, "%-32s %-24s %-16s %3s  %-30s %7s %7s\n", "method", "against",
-		        "metric", "n", "difference [95% CI]", "p", "p_holm");
+		fprintf(fp, "%-*s  %-*s  %-16s %3s  %-30s %7s %7s\n", lw, "method", bw,
+		        "against", "metric", "n", "difference [95% CI]", "p", "p_holm");
 	}
 	for (int i = 0; i < n; i++) {
 		if (c[i].baseline < 0)
@@ -194,7 +202,7 @@ void compare_print(const struct results *res, FILE *fp)
 			         c[i].lo, c[i].hi);
 		else
 			snprintf(diff, sizeof(diff), "%+.4f", c[i].mean);
-		fprintf(fp, "%-32.32s %-24.24s %-16s %3d  %-30s %7.4f %7.4f%s\n", label,
+		fprintf(fp, "%-*s  %-*s  %-16s %3d  %-30s %7.4f %7.4f%s\n", lw, label, bw,
 		        blabel, compare_metric_name(c[i].metric), c[i].n,
 		        isfinite(c[i].mean) ? diff : "-", c[i].p, c[i].p_holm,
 		        c[i].p_holm < 0.05 ? " *" : "");

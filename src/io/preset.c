@@ -1868,11 +1868,79 @@ void method_label(const struct method *m, char *buf, size_t len)
 		buf[0] = '\0';
 	if (d != NULL && d->label != NULL)
 		d->label(m, own, sizeof(own));
+	if (m->origin[0] != '\0')
+		append(buf, len, &at, "%s: ", m->origin);
 	append(buf, len, &at, "%s lr=%g%s", optimizer_name(m->optimizer), m->lr, own);
 	if (m->momentum != 0)
 		append(buf, len, &at, " mom=%g", m->momentum);
 	if (m->weight_decay != 0)
 		append(buf, len, &at, " wd=%g", m->weight_decay);
+}
+
+/* Method key e of m as a number (floats and booleans), or NAN. */
+static double method_number(const struct method *m, const struct schema_entry *e)
+{
+	const char *f = (const char *)m + e->offset;
+
+	return e->type == SCHEMA_FLOAT  ? *(const double *)f
+	       : e->type == SCHEMA_BOOL ? *(const int *)f
+	                                : NAN;
+}
+
+/* Whether p's methods of optimizer o set key e to more than one value. */
+static int key_varies(const struct preset *p, const struct schema_entry *e,
+                      enum optimizer o)
+{
+	double first = NAN;
+	int seen = 0;
+
+	for (int i = 0; i < p->nmethods; i++) {
+		double v = method_number(&p->methods[i], e);
+
+		if (p->methods[i].optimizer != o)
+			continue;
+		if (seen && v != first)
+			return 1;
+		first = v;
+		seen = 1;
+	}
+	return 0;
+}
+
+void method_label_short(const struct preset *p, int m, char *buf, size_t len)
+{
+	const struct method *me = &p->methods[m];
+	char full[160];
+	size_t at = 0;
+	int twins = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (me->origin[0] != '\0')
+		append(buf, len, &at, "%s: ", me->origin);
+	append(buf, len, &at, "%s", optimizer_name(me->optimizer));
+	for (size_t k = 1; k < method_schema_len; k++) {
+		const struct schema_entry *e = &method_schema[k];
+
+		if (!takes(e, me->optimizer) || !key_varies(p, e, me->optimizer) ||
+		    !isfinite(method_number(me, e)))
+			continue;
+		if (e->type == SCHEMA_BOOL)
+			append(buf, len, &at, " %s=%s", e->key,
+			       method_number(me, e) != 0 ? "true" : "false");
+		else
+			append(buf, len, &at, " %s=%g", e->key, method_number(me, e));
+	}
+	/* Methods alike in every key (the form's d) are told apart by number. */
+	method_label(me, full, sizeof(full));
+	for (int i = 0; i < p->nmethods; i++) {
+		char other[160];
+
+		method_label(&p->methods[i], other, sizeof(other));
+		twins += i != m && strcmp(other, full) == 0;
+	}
+	if (twins > 0)
+		append(buf, len, &at, " #%d", m + 1);
 }
 
 /* Kept beside the schema's choices; the tests check that they agree. */

@@ -251,10 +251,17 @@ void canvas_marker(struct canvas *cv, int m, double x, double y, double r)
 	case 4:
 		star(cr, x, y, r);
 		break;
-	case 5:
-		cairo_rectangle(cr, x - r * 1.1, y - r * 0.35, r * 2.2, r * 0.7);
-		cairo_rectangle(cr, x - r * 0.35, y - r * 1.1, r * 0.7, r * 2.2);
+	case 5: {
+		/* A plus as one outline, so its rim does not cross its middle. */
+		static const double px[] = {1, 1, 3, 3, 1, 1, -1, -1, -3, -3, -1, -1};
+		static const double py[] = {-3, -1, -1, 1, 1, 3, 3, 1, 1, -1, -1, -3};
+
+		for (int k = 0; k < 12; k++)
+			(k ? cairo_line_to : cairo_move_to)(cr, x + px[k] * r * 0.37,
+			                                    y + py[k] * r * 0.37);
+		cairo_close_path(cr);
 		break;
+	}
 	}
 	canvas_rgb(cv, rgb, 1.0);
 	if (open) {

@@ -223,7 +223,8 @@ enum pl_status plot_accuracy(const struct results *res, enum plot_format f,
                              const char *path, struct plot_axes *axes, char **cause)
 {
 	const struct result_column *col = result_column_find("test_acc");
-	double lo = INFINITY, hi = -INFINITY, step, xmin, xmax, xstep, chance, legend_h;
+	double lo = INFINITY, hi = -INFINITY, step, xmin, xmax, xstep, chance, legend_h,
+	       tw;
 	struct plot_axes a = {
 	        MARGIN_L, PLOT_TOP, FIG_W - MARGIN_L - MARGIN_R, PLOT_H, 0, 0, 0, 0};
 	char title[256], sub[256];
@@ -258,7 +259,7 @@ enum pl_status plot_accuracy(const struct results *res, enum plot_format f,
 	}
 	titles(&cv, title, sub);
 	axes_draw(&cv, &a, xstep, step, 1, 1, "task", "test accuracy");
-	chance = res->p->setting == SETTING_DOMAIN ? 0.1 : 0.5;
+	chance = results_chance(res->p);
 	if (chance > a.ymin && chance < a.ymax) {
 		const double dash[] = {3.0, 3.0};
 
@@ -269,10 +270,19 @@ enum pl_status plot_accuracy(const struct results *res, enum plot_format f,
 		cairo_line_to(cv.cr, a.x + a.w, plot_axes_y(&a, chance));
 		cairo_stroke(cv.cr);
 		cairo_set_dash(cv.cr, NULL, 0, 0);
-		canvas_text(&cv, a.x + a.w - 2, plot_axes_y(&a, chance) - 3, FONT_NOTE, 0,
-		            1.0, 1.0, "chance");
 	}
 	chart_draw(&cv, &ch, &a);
+	if (chance > a.ymin && chance < a.ymax) {
+		/* Its label over the curves, on a white patch, at the left. */
+		tw = canvas_text_width(&cv, FONT_NOTE, 0, "chance");
+		cairo_set_source_rgb(cv.cr, 1, 1, 1);
+		cairo_rectangle(cv.cr, a.x + 2, plot_axes_y(&a, chance) - 2.5 - FONT_NOTE,
+		                tw + 4, FONT_NOTE + 1);
+		cairo_fill(cv.cr);
+		canvas_gray(&cv, 0.45);
+		canvas_text(&cv, a.x + 4, plot_axes_y(&a, chance) - 3, FONT_NOTE, 0, 0.0,
+		            1.0, "chance");
+	}
 	legend_draw(&cv, res->p, a.x, a.y + a.h + 44, a.w, 1);
 	chart_free(&ch);
 	if (axes != NULL)

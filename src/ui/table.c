@@ -322,6 +322,11 @@ static void render_row(struct line *l, const struct layout *lay,
 	put(l, " ", 1);
 	len = snprintf(label, sizeof label, "%s%.*s", r->earlier ? EARLIER_PREFIX : "",
 	               (int)sizeof r->label - 1, r->label);
+	/* Too long: what distinguishes the method, so no value is cut in half. */
+	if (len > lay->method_w && r->brief[0] != '\0')
+		len = snprintf(label, sizeof label, "%s%.*s",
+		               r->earlier ? EARLIER_PREFIX : "", (int)sizeof r->brief - 1,
+		               r->brief);
 	put_fitted(l, label, (size_t)len, lay->method_w);
 	for (int c = COL_METHOD + 1; c < COL_COUNT; c++) {
 		if (lay->x[c] < 0)

@@ -293,7 +293,10 @@ void ui_figures(struct ui *u)
 		set_msg(u, 1, "no figures yet: start a run first");
 		return;
 	}
-	po.prefix = prefix = xasprintf("%s/figures/", dir);
+	/* Several directories side by side: their comparison goes beside the first's. */
+	po.prefix = prefix =
+	        xasprintf("%s/figures%s/", dir,
+	                  u->sess == NULL && u->o.nopen_more > 0 ? "-compare" : "");
 	st = plot_all(res, &po, &n, &cause);
 	if (st == PL_OK)
 		set_msg(u, 0,
@@ -305,12 +308,24 @@ void ui_figures(struct ui *u)
 	free(cause);
 }
 
-/* --open DIR: a run directory shown read-only. */
+/* --open DIR [DIR ...]: run directories shown read-only, several side by side. */
 static int open_view(struct ui *u)
 {
-	char *cause = NULL;
-	enum pl_status st = rundir_load(u->o.open_dir, &u->view_p, &u->view_res, &cause);
+	char *cause = NULL, **dirs;
+	int n = 1 + u->o.nopen_more;
+	enum pl_status st;
 
+	if (u->o.nopen_more == 0) {
+		st = rundir_load(u->o.open_dir, &u->view_p, &u->view_res, &cause);
+	} else {
+		dirs = xcalloc((size_t)n, sizeof(char *));
+		dirs[0] = (char *)u->o.open_dir;
+		for (int i = 1; i < n; i++)
+			dirs[i] = u->o.open_more[i - 1];
+		st = rundir_merge(dirs, n, &u->view_p, &u->view_res, &u->unpaired,
+		                  &cause);
+		free(dirs);
+	}
 	if (st != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		free(cause);
@@ -319,6 +334,13 @@ static int open_view(struct ui *u)
 	preset_copy(&u->p, &u->view_p);
 	u->viewing = 1;
 	u->st = ST_VIEW;
+	if (u->unpaired != NULL)
+		set_msg(u, 0, "no paired statistics: %s", u->unpaired);
+	else if (n > 1)
+		set_msg(u, 0,
+		        "%d run directories, methods labelled A: to %c:, runs paired by "
+		        "seed",
+		        n, 'A' + (n - 1) % 26);
 	return 0;
 }
 
@@ -399,6 +421,7 @@ static void ui_free(struct ui *u)
 	preset_free(&u->p);
 	dataset_free(&u->ds);
 	free(u->cmp);
+	free(u->unpaired);
 	free(u->data_dir);
 	free(u->field_err);
 	for (int i = 0; i < u->nthemes; i++)

@@ -15,9 +15,11 @@ struct ui_opts {
 	const char *preset; /* path or name; NULL = quick */
 	char **overrides;   /* KEY=VALUE */
 	int noverrides;
-	const char *theme;      /* --theme, NULL = default */
-	int no_color;           /* --no-color or NO_COLOR */
-	const char *open_dir;   /* --open: a finished run directory, read-only */
+	const char *theme;    /* --theme, NULL = default */
+	int no_color;         /* --no-color or NO_COLOR */
+	const char *open_dir; /* --open: a finished run directory, read-only */
+	char **open_more;     /* ... and more to show beside it (merged) */
+	int nopen_more;
 	const char *resume_dir; /* --resume: a run directory to continue training */
 	const char *data_dir;   /* --data-dir */
 	int jobs;               /* --jobs, 0 = cores */

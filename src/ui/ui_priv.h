@@ -61,6 +61,7 @@ struct ui {
 	struct preset view_p; /* --open: the preset and results shown */
 	struct results view_res;
 	int viewing;
+	char *unpaired; /* --open A B: why their runs do not pair (NULL: they do) */
 	struct dataset ds;
 	char *data_dir;
 	enum ui_state st;

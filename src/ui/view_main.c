@@ -38,7 +38,8 @@ static void refresh_compare(struct ui *u)
 	free(u->cmp);
 	u->cmp = NULL;
 	u->ncmp = 0;
-	if (res != NULL && res->nmethods > 1)
+	/* Runs of directories that do not pair are not compared as pairs. */
+	if (res != NULL && res->nmethods > 1 && !(u->viewing && u->unpaired != NULL))
 		u->ncmp = compare_results(res, &u->cmp);
 	u->cmp_res = res;
 	u->cmp_done = done;
@@ -76,19 +77,20 @@ void fill_row(const struct ui *u, const struct results *res, int m, struct table
 
 	memset(row, 0, sizeof(*row));
 	method_label(&res->p->methods[m], row->label, sizeof(row->label));
+	method_label_short(res->p, m, row->brief, sizeof(row->brief));
 	snprintf(row->glyph, sizeof(row->glyph), "%s", glyph(u, m));
 	results_summarize(res, m, &s);
-	if (s.diverged) {
-		size_t len = strlen(row->label);
+	for (int k = 0; k < 2; k++) {
+		char *l = k ? row->brief : row->label, mark[32] = "";
+		size_t len = strlen(l),
+		       size = k ? sizeof(row->brief) : sizeof(row->label);
 
-		snprintf(row->label + len, sizeof(row->label) - len, " [%d diverged]",
-		         s.diverged);
-	}
-	if (s.collapsed) {
-		size_t len = strlen(row->label);
-
-		snprintf(row->label + len, sizeof(row->label) - len, " [%d collapsed]",
-		         s.collapsed);
+		if (s.diverged)
+			snprintf(mark, sizeof(mark), " [%d diverged]", s.diverged);
+		if (s.collapsed)
+			snprintf(mark + strlen(mark), sizeof(mark) - strlen(mark),
+			         " [%d collapsed]", s.collapsed);
+		snprintf(l + len, size - len, "%s", mark);
 	}
 	row->runs = s.runs_done;
 	row->tasks = s.tasks_max;
@@ -178,15 +180,13 @@ static void curve_range(const double *v, int n, double *lo, double *hi)
 }
 
 /* lo, hi: the y-axis (shared by every row, or this row's own range). */
-static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row *row,
-                       const double *acc, int n, int method, double lo, double hi)
+static void draw_curve(struct ui *u, int y, int x, int w, int lw,
+                       const struct table_row *row, const double *acc, int n, int method,
+                       double lo, double hi)
 {
 	char spark[1024], line[256], label[112];
 	double own_lo, own_hi;
-	int lw = w / 4 < 14   ? 14
-	         : w / 4 > 30 ? 30
-	                      : w / 4,
-	    sw = w - lw - 3 - 16, last = -1;
+	int sw = w - lw - 3 - 16, last = -1;
 	attr_t a =
 	        role_attr(u, row->earlier ? ROLE_EARLIER
 	                                  : (enum theme_role)(ROLE_METHOD1 + method % 6));
@@ -196,6 +196,9 @@ static void draw_curve(struct ui *u, int y, int x, int w, const struct table_row
 			last = i;
 	curve_range(acc, n, &own_lo, &own_hi);
 	snprintf(label, sizeof(label), "%s%s", row->earlier ? "(e)" : "", row->label);
+	if ((int)strlen(label) > lw && row->brief[0] != '\0')
+		snprintf(label, sizeof(label), "%s%s", row->earlier ? "(e)" : "",
+		         row->brief);
 	snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, method), lw, lw, label);
 	put(y, x, w, a, line);
 	if (sw < 4)
@@ -232,7 +235,7 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 	const struct results *res = ui_results(u);
 	double *acc = NULL, lo = INFINITY, hi = -INFINITY;
 	char head[256];
-	int y = y0 + 1, T = res != NULL ? res->tasks : 0;
+	int y = y0 + 1, T = res != NULL ? res->tasks : 0, lw, need = 0;
 
 	/* Every method's mean curve first: one y-axis for all of them. */
 	if (res != NULL) {
@@ -251,23 +254,30 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 		         "accuracy per task, mean over finished runs");
 	else if (u->spark_per_row)
 		snprintf(head, sizeof(head),
-		         "accuracy per task, mean over finished runs; each row its own "
-		         "scale (y: shared)");
+		         "accuracy, each row its own scale (y: one axis)");
 	else
-		snprintf(head, sizeof(head),
-		         "accuracy per task, mean over finished runs; one axis %.2f-%.2f "
-		         "(y: per row)",
+		snprintf(head, sizeof(head), "accuracy, one axis %.2f-%.2f (y: per row)",
 		         lo, hi < lo + 0.05 ? lo + 0.05 : hi);
 	put(y0, x, w, role_attr(u, ROLE_DIM), head);
+	/* The label column: a quarter of the panel, wider (up to a half) when a
+	 * method's distinguishing label needs it, so no value is cut. */
+	lw = w / 4 < 14 ? 14 : w / 4 > 30 ? 30 : w / 4;
+	for (int m = 0; res != NULL && m < res->nmethods; m++) {
+		struct table_row row;
+
+		fill_row(u, res, m, &row);
+		need = (int)strlen(row.brief) > need ? (int)strlen(row.brief) : need;
+	}
+	lw = need > lw ? (need < w / 2 ? need : w / 2 > lw ? w / 2 : lw) : lw;
 	for (int m = 0; res != NULL && m < res->nmethods && y < y0 + h; m++) {
 		struct table_row row;
 
 		fill_row(u, res, m, &row);
-		draw_curve(u, y++, x, w, &row, acc + (size_t)m * T, T, m, lo, hi);
+		draw_curve(u, y++, x, w, lw, &row, acc + (size_t)m * T, T, m, lo, hi);
 	}
 	free(acc);
 	for (int i = u->nearlier - 1; i >= 0 && y < y0 + h; i--)
-		draw_curve(u, y++, x, w, &u->earlier[i].row, u->earlier[i].acc,
+		draw_curve(u, y++, x, w, lw, &u->earlier[i].row, u->earlier[i].acc,
 		           u->earlier[i].n, u->earlier[i].method, lo, hi);
 	if (res == NULL && u->nearlier == 0)
 		put(y0 + 2, x, w, role_attr(u, ROLE_DIM), "Enter or r: start training");
@@ -351,7 +361,14 @@ static void draw_rundir(struct ui *u, int y)
 
 	if (u->sess != NULL)
 		snprintf(buf, sizeof(buf), " run directory: %s", session_dir(u->sess));
-	else if (u->viewing)
+	else if (u->viewing && u->o.nopen_more > 0) {
+		int len = snprintf(buf, sizeof(buf),
+		                   " run directories (read-only): A: %s", u->o.open_dir);
+
+		for (int i = 0; i < u->o.nopen_more && len < (int)sizeof(buf); i++)
+			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "  %c: %s",
+			                'B' + i % 25, u->o.open_more[i]);
+	} else if (u->viewing)
 		snprintf(buf, sizeof(buf), " run directory: %s (read-only)",
 		         u->o.open_dir);
 	else
