@@ -284,6 +284,42 @@ static void test_labels(void)
 	ok(strcmp(tiny, "gnp lr=") == 0, "label truncated safely: '%s'", tiny);
 }
 
+/* Short labels: only what sets a method apart from the others of its optimizer. */
+static void test_short_labels(void)
+{
+	static const char yaml[] = "methods:\n"
+	                           "  - {optimizer: sgd, lr: 0.1}\n"
+	                           "  - {optimizer: sgd, lr: 0.01}\n"
+	                           "  - {optimizer: sam, lr: 0.01, rho: 0.05}\n"
+	                           "  - {optimizer: sam, lr: 0.01, rho: 0.1}\n"
+	                           "  - {optimizer: gnp, lr: 0.01}\n"
+	                           "  - {optimizer: gnp, lr: 0.01}\n";
+	static const char *const want[] = {"sgd lr=0.1",  "sgd lr=0.01", "sam rho=0.05",
+	                                   "sam rho=0.1", "gnp #5",      "gnp #6"};
+	struct preset p;
+	char buf[96], *cause = NULL;
+	int good = 0;
+
+	if (!ok(preset_load_string(&p, yaml, "short.yaml", &cause) == PL_OK,
+	        "six methods load"))
+		diag("%s", cause);
+	for (int m = 0; m < p.nmethods && m < 6; m++) {
+		method_label_short(&p, m, buf, sizeof(buf));
+		good += strcmp(buf, want[m]) == 0;
+		if (strcmp(buf, want[m]) != 0)
+			diag("method %d: '%s', want '%s'", m, buf, want[m]);
+	}
+	ok(good == 6, "lr only where sgd's differ, rho where sam's do, #N for twins");
+	snprintf(p.methods[2].origin, sizeof(p.methods[2].origin), "B");
+	method_label_short(&p, 2, buf, sizeof(buf));
+	method_label(&p.methods[2], buf + 48, 48);
+	ok(strcmp(buf, "B: sam rho=0.05") == 0 &&
+	           strcmp(buf + 48, "B: sam lr=0.01 rho=0.05") == 0,
+	   "a merged view's origin leads both labels: '%s', '%s'", buf, buf + 48);
+	free(cause);
+	preset_free(&p);
+}
+
 static void test_names(void)
 {
 	struct preset p;
@@ -600,6 +636,7 @@ int main(void)
 	test_paper();
 	test_round_trip();
 	test_labels();
+	test_short_labels();
 	test_names();
 	test_bad_yaml();
 	test_overrides();

@@ -23,8 +23,8 @@ static void draw_help(struct ui *u)
 	while (lines[n] != NULL)
 		n++;
 	/* Longer than the screen: Down and Up scroll, and the last row says so. */
-	if (u->help_scroll > n - fit)
-		u->help_scroll = n - fit > 0 ? n - fit : 0;
+	if (n > fit && u->help_scroll > n - (fit - 1))
+		u->help_scroll = n - (fit - 1); /* fit - 1 lines and the footer */
 	if (n > fit) {
 		const char *shown[256];
 		int k = 0;
