@@ -434,6 +434,15 @@ ok_if "grep -q '^plasticity: runs/small-[0-9-]*: cannot create directory' '$tmp/
 ok_if "[ \$? -eq 0 ] && [ \$((\$(wc -l <'$tmp/blocked-out/results.csv') - 1)) -eq 6 ] && [ ! -e '$tmp/blocked-out/checkpoints' ]" \
 	"run through the session: every row written, checkpoints removed"
 
+# A relative --data-dir is recorded as an absolute folder: a resume from
+# elsewhere still finds the data.
+(cd "$tmp" && env -u PLASTICITY_DATA "$PLASTICITY" run small.yaml tasks=2 runs=1 --data-dir data \
+	--out rel --quiet >/dev/null 2>&1)
+ok_if "grep -qx 'data_dir: \"$(cd "$tmp/data" && pwd -P)\"' '$tmp/rel/identity.yaml'" \
+	"a relative --data-dir is recorded as its absolute folder"
+(cd / && env -u PLASTICITY_DATA "$PLASTICITY" run --resume "$tmp/rel" --quiet >/dev/null 2>"$tmp/err")
+is "$?-$(cat "$tmp/err")" "0-" "... so --resume from another working directory finds it"
+
 # The plasticity-loss window and the collapse column reach every file.
 "$PLASTICITY" run "$tmp/small.yaml" window=2 --out "$tmp/win" --jobs 2 >"$tmp/win.out" 2>/dev/null
 ok_if "grep -q 'first/last: mean test accuracy over the first/last 2 of 4 tasks' '$tmp/win.out'" \

@@ -387,6 +387,7 @@ int main(void)
 	results_free(&empty);
 	preset_free(&p);
 	preset_free(&pe);
+	plot_cleanup();
 	{
 		char *rm = xasprintf("rm -rf '%s'", tmpdir);
 

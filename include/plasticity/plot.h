@@ -77,4 +77,11 @@ enum pl_status plot_matrix(const struct results *res, int m, enum plot_format f,
                            const char *path, struct plot_axes *axes, double range[2],
                            char **cause);
 
+/*
+ * Release what cairo and fontconfig keep for the whole process (font
+ * caches), so a leak checker sees nothing left at exit. Call once, at exit,
+ * when no figure is being drawn.
+ */
+void plot_cleanup(void);
+
 #endif

@@ -51,5 +51,6 @@ int cli_plot(const char *dir, const char *format, const char *prefix)
 	free(def);
 	results_free(&res);
 	preset_free(&p);
+	plot_cleanup();
 	return pl_status_exit(st);
 }

@@ -184,8 +184,11 @@ enum pl_status identity_write(const char *dir, const struct preset *p,
                               const char *data_dir, const struct dataset *ds,
                               char **cause)
 {
-	struct run_identity id = {PACKAGE_VERSION, (char *)p->dataset, (char *)data_dir,
-	                          dataset_crc32(ds), preset_text(p)};
+	/* An absolute folder, so a resume from another working directory finds it. */
+	char *abs = data_dir != NULL ? realpath(data_dir, NULL) : NULL;
+	struct run_identity id = {PACKAGE_VERSION, (char *)p->dataset,
+	                          abs != NULL ? abs : (char *)data_dir, dataset_crc32(ds),
+	                          preset_text(p)};
 	char *path = xasprintf("%s/identity.yaml", dir);
 	struct atomic_file af;
 	enum pl_status st = atomic_open(&af, path, cause);
@@ -210,6 +213,7 @@ enum pl_status identity_write(const char *dir, const struct preset *p,
 	yaml_emitter_delete(&em);
 out:
 	free(id.preset);
+	free(abs);
 	free(path);
 	return st;
 }

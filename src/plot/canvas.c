@@ -8,6 +8,7 @@
  */
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,12 @@ static const double palette[6][3] = {
         {0xD5 / 255.0, 0x5E / 255.0, 0x00 / 255.0}, /* vermillion */
         {0xCC / 255.0, 0x79 / 255.0, 0xA7 / 255.0}, /* reddish purple */
 };
+
+void plot_cleanup(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
+}
 
 void plot_method_rgb(int m, double rgb[3])
 {

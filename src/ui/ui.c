@@ -432,6 +432,7 @@ static void ui_free(struct ui *u)
 		free(u->errors[i]);
 	for (int i = 0; i < u->npast; i++)
 		free(u->past[i]);
+	plot_cleanup(); /* the font caches of any f pressed */
 }
 
 static void draw(struct ui *u)
