@@ -13,6 +13,7 @@
 #include "plasticity/optim.h"
 #include "plasticity/preset_io.h"
 #include "plasticity/rng.h"
+#include "plasticity/session.h"
 #include "plasticity/task.h"
 #include "plasticity/train.h"
 #include "plasticity/util.h"
@@ -361,6 +362,54 @@ static void test_optim_table(void)
 	}
 }
 
+/* The cost model behind the progress bar, the ETA and the estimate. */
+static void test_cost(const struct dataset *ds)
+{
+	struct preset p;
+	double sgd, sam, gnp, e1, e2, rates[OPTIM_RATES + 1] = {0}, train, test;
+
+	preset_defaults(&p);
+	p.nmethods = 3;
+	method_defaults(&p.methods[0], OPTIM_SGD);
+	method_defaults(&p.methods[1], OPTIM_SAM);
+	method_defaults(&p.methods[2], OPTIM_GNP);
+	p.hidden[0] = p.hidden[1] = p.hidden[2] = 32;
+	sgd = session_task_cost(&p, 0, ds);
+	sam = session_task_cost(&p, 1, ds);
+	gnp = session_task_cost(&p, 2, ds);
+	/* 500 training images, 200 test: 3 x 500 + 200 and 2 x 3 x 500 + 200. */
+	ok(sgd == 1700 && sam == 3200 && gnp == 3200,
+	   "task cost: SGD 3 x 500 + 200 = %g, SAM and GNP two gradient passes: %g, %g",
+	   sgd, sam, gnp);
+	p.setting = SETTING_CLASS;
+	p.accuracy_matrix = 1;
+	p.tasks = 10;
+	p.epochs = 2;
+	session_task_work(&p, 0, ds, &train, &test);
+	ok(train == 3 * 100 * 2 && test == 40 * 5.5,
+	   "class task: a fifth of the images, 2 epochs (%g); the matrix tests (T + 1) / "
+	   "2 "
+	   "tasks on average (%g)",
+	   train, test);
+	p.setting = SETTING_DOMAIN;
+	p.accuracy_matrix = 0;
+	p.epochs = 1;
+	e1 = estimate_seconds(&p, ds, 1, rates);
+	p.runs *= 2;
+	e2 = estimate_seconds(&p, ds, 1, rates);
+	ok(e1 > 0 && rates[OPTIM_SGD] > 0 && rates[OPTIM_SAM] > 0 &&
+	           rates[OPTIM_RATES] > 0 && fabs(e2 - 2 * e1) < 1e-9 * e1,
+	   "estimate: measured rates (SGD %.0f, SAM %.0f, test %.0f per s), twice the "
+	   "runs "
+	   "twice the time (%.3g s, %.3g s)",
+	   rates[OPTIM_SGD], rates[OPTIM_SAM], rates[OPTIM_RATES], e1, e2);
+	ok(fabs(estimate_seconds(&p, ds, 2, rates) - e2 / 2) < 1e-9 * e2 &&
+	           fabs(estimate_seconds(&p, ds, 1000, rates) * p.nmethods * p.runs -
+	                e2) < 1e-9 * e2,
+	   "... shared by the workers, never more of them than runs");
+	preset_free(&p);
+}
+
 int main(void)
 {
 	struct dataset ds = {0};
@@ -375,6 +424,7 @@ int main(void)
 	test_stop(&ds);
 	test_hooks(&ds);
 	test_optim_table();
+	test_cost(&ds);
 	dataset_free(&ds);
 	return tap_done();
 }

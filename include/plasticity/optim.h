@@ -35,8 +35,9 @@
 struct optim;
 
 struct optim_desc {
-	const char *name;        /* in presets: "sam" */
-	const char *title;       /* one line of help */
+	const char *name;  /* in presets: "sam" */
+	const char *title; /* one line of help */
+	int passes;        /* gradient passes per step (SGD 1, SAM and GNP 2): its cost */
 	const char *const *keys; /* the method keys only it takes, NULL-terminated */
 	/* The state it keeps from step to step (Adam's moments, say), as names of
 	 * buffers of nparams floats, NULL-terminated (or NULL): optim_new

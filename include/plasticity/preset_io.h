@@ -106,6 +106,12 @@ void preset_schema_print(FILE *fp, int roff);
 /* The window key as a task count (at least 1), or -1 when it is malformed:
  * "N" (1..tasks) or "P%" (0 < P <= 100; P% of tasks, rounded). */
 int preset_window(const struct preset *p);
+/* Whether two methods set every method key alike (origin aside). */
+int method_equal(const struct method *a, const struct method *b);
+/* Whether a run of one method gives the same numbers under a and b: every
+ * key but name, methods, runs and the analysis keys (baseline, compare,
+ * window, save_weights) is equal. */
+int preset_same_grid(const struct preset *a, const struct preset *b);
 void preset_free(struct preset *p);
 /* Deep copy (data_dir duplicated). */
 void preset_copy(struct preset *dst, const struct preset *src);

@@ -50,4 +50,15 @@ enum pl_status rundir_load(const char *dir, struct preset *p, struct results *re
 enum pl_status rundir_merge(char *const *dirs, int n, struct preset *p,
                             struct results *res, char **mismatch, char **cause);
 
+/*
+ * Rerun only what changed: into dst (initialized over its preset, nothing
+ * done yet) every finished run of src (all tasks done, or stopped where it
+ * diverged) whose method dst has unchanged (method_equal), when the grids
+ * agree (preset_same_grid): run i of such a method would give these numbers
+ * again. src_used[k] (src's methods; may be NULL) is set when src's method k
+ * covers all of dst's runs of a method. Returns the runs copied.
+ */
+int results_reuse(struct results *dst, const struct results *src,
+                  unsigned char *src_used);
+
 #endif

@@ -73,6 +73,35 @@ enum pl_status session_finish(struct session *s, char **cause);
 void session_free(struct session *s);
 
 void session_progress(const struct session *s, struct session_progress *pr);
+/*
+ * The work of one task of method m, in forward passes over one example:
+ * gradient passes per step (optim.h) x 3 x training examples x epochs, plus
+ * the test set's forward pass (every earlier task's too, with
+ * accuracy_matrix). ds may be NULL (then MNIST's sizes). The progress bar
+ * and the ETA count it, so a SAM task weighs twice an SGD one.
+ */
+double session_task_cost(const struct preset *p, int method, const struct dataset *ds);
+/* The two parts of it: *train the steps' passes, *test the forward passes
+ * that test the network after the task. */
+void session_task_work(const struct preset *p, int method, const struct dataset *ds,
+                       double *train, double *test);
+/*
+ * estimate.c: method m's training rate on this machine, in those units per
+ * second on one core, the best of three 20 ms bursts of steps of the
+ * preset's network and batch size on random inputs; and the seconds a grid of p
+ * would take with jobs workers (the sum over methods of tasks x runs x
+ * (training / rate + testing / test rate), shared by the workers), or -1.
+ * rates (may be NULL; OPTIM_RATES + 1 entries) caches the rate per enum
+ * optimizer, then the test rate, for one network and batch size: 0 entries
+ * are measured and filled in. Any thread; not cheap when it measures.
+ */
+#define OPTIM_RATES 8
+double estimate_rate(const struct preset *p, int method);
+/* Forward passes per second of the preset's network over 500-example
+ * chunks, as the test sets are evaluated. */
+double estimate_test_rate(const struct preset *p);
+double estimate_seconds(const struct preset *p, const struct dataset *ds, int jobs,
+                        double *rates);
 /* The workers' slots (up to n); returns how many were copied. */
 int session_slots(struct session *s, struct grid_slot *slots, int n);
 const struct results *session_results(const struct session *s);

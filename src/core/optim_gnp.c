@@ -44,6 +44,7 @@ static const char *const gnp_keys[] = {"lambda", "r", NULL};
 
 const struct optim_desc optim_gnp = {
         .name = "gnp",
+        .passes = 2,
         .title = "objective L + lambda ||grad L||, finite-difference form:\n"
                  "       g2 = grad L(w + r g/||g||);  w -= lr ((1 - lambda/r) g + "
                  "(lambda/r) g2)\n"

@@ -61,6 +61,7 @@ static const char *const sam_keys[] = {"rho", "adaptive", NULL};
 
 const struct optim_desc optim_sam = {
         .name = "sam",
+        .passes = 2,
         .title = "e = rho g/||g||;  w -= lr grad L(w + e)            (Foret et al. 2021)",
         .keys = sam_keys,
         .label = sam_label,

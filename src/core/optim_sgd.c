@@ -13,6 +13,7 @@ static const char *const sgd_keys[] = {NULL};
 
 const struct optim_desc optim_sgd = {
         .name = "sgd",
+        .passes = 1,
         .title = "w -= lr g",
         .keys = sgd_keys,
         .direction = sgd_direction,

@@ -171,3 +171,47 @@ enum pl_status rundir_merge(char *const *dirs, int n, struct preset *p,
 	free(l);
 	return st;
 }
+
+/* Every task of run r of method m is done, or it stopped where it diverged. */
+static int run_final(const struct results *res, int m, int r)
+{
+	for (int t = 0; t < res->tasks; t++) {
+		const struct task_result *c = results_get(res, m, r, t);
+
+		if (c == NULL)
+			return 0;
+		if (c->diverged)
+			return 1;
+	}
+	return 1;
+}
+
+int results_reuse(struct results *dst, const struct results *src, unsigned char *src_used)
+{
+	int n = 0, runs = dst->runs < src->runs ? dst->runs : src->runs;
+
+	for (int k = 0; src_used != NULL && k < src->nmethods; k++)
+		src_used[k] = 0;
+	if (!preset_same_grid(dst->p, src->p))
+		return 0;
+	for (int m = 0; m < dst->nmethods; m++) {
+		int from = -1, copied = 0;
+
+		for (int k = 0; k < src->nmethods && from < 0; k++)
+			if (method_equal(&dst->p->methods[m], &src->p->methods[k]))
+				from = k;
+		for (int r = 0; from >= 0 && r < runs; r++) {
+			if (!run_final(src, from, r))
+				continue;
+			for (int t = 0; t < src->tasks; t++)
+				if (results_get(src, from, r, t) != NULL)
+					results_put(dst, m, r,
+					            results_get(src, from, r, t));
+			copied++;
+		}
+		if (src_used != NULL && from >= 0 && copied == dst->runs)
+			src_used[from] = 1;
+		n += copied;
+	}
+	return n;
+}

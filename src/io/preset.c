@@ -1877,6 +1877,51 @@ void method_label(const struct method *m, char *buf, size_t len)
 		append(buf, len, &at, " wd=%g", m->weight_decay);
 }
 
+int method_equal(const struct method *a, const struct method *b)
+{
+	if (a->optimizer != b->optimizer)
+		return 0;
+	for (size_t k = 0; k < method_schema_len; k++) {
+		const struct schema_entry *e = &method_schema[k];
+
+		if (memcmp((const char *)a + e->offset, (const char *)b + e->offset,
+		           e->size) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int preset_same_grid(const struct preset *a, const struct preset *b)
+{
+	/* What a run's numbers do not depend on: its method is compared apart,
+	 * run i is the same run whatever the count, the rest is analysis. */
+	static const char *const not_grid[] = {"name",         "methods", "runs",
+	                                       "baseline",     "compare", "window",
+	                                       "save_weights", NULL};
+
+	for (size_t i = 0; i < preset_schema_len; i++) {
+		const struct schema_entry *e = &preset_schema[i];
+		const char *fa = (const char *)a + e->offset,
+		           *fb = (const char *)b + e->offset;
+		int skip = 0;
+
+		for (const char *const *k = not_grid; *k != NULL; k++)
+			skip |= strcmp(*k, e->key) == 0;
+		if (skip)
+			continue;
+		if (e->size == 0) {
+			const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
+
+			if (strcmp(sa ? sa : "", sb ? sb : "") != 0)
+				return 0;
+		} else if (e->type == SCHEMA_STRING ? strcmp(fa, fb) != 0
+		                                    : memcmp(fa, fb, e->size) != 0) {
+			return 0;
+		}
+	}
+	return a->nhidden == b->nhidden;
+}
+
 /* Method key e of m as a number (floats and booleans), or NAN. */
 static double method_number(const struct method *m, const struct schema_entry *e)
 {

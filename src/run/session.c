@@ -19,6 +19,7 @@
 #include "plasticity/identity.h"
 #include "plasticity/lookup.h"
 #include "plasticity/rundir.h"
+#include "plasticity/optim.h"
 #include "plasticity/session.h"
 #include "plasticity/util.h"
 
@@ -34,6 +35,9 @@ struct session {
 	unsigned char *complete; /* runs done whose checkpoint can go once saved */
 	int done, total, diverged, error, all_done, finished, paused;
 	long long samples;
+	/* Progress counts cost, not tasks (session_task_cost): a SAM task is two
+	 * SGD tasks. total drops the tasks a diverged run will not train. */
+	double cost[PRESET_MAX_METHODS], cost_total, cost_done, cost_trained;
 	double start, end, last_flush, pause_start, paused_for;
 };
 
@@ -75,9 +79,14 @@ static void on_task(struct session *s, const struct grid_event *ev)
 	if (results_get(&s->res, ev->method, ev->run, r->task) == NULL) {
 		s->done++;
 		s->diverged += r->diverged;
+		s->cost_done += s->cost[ev->method];
+		if (r->diverged)
+			s->cost_total -= s->cost[ev->method] * (s->p.tasks - r->task - 1);
 	}
-	if (!ev->restored)
+	if (!ev->restored) {
 		s->samples += r->samples;
+		s->cost_trained += s->cost[ev->method];
+	}
 	results_put(&s->res, ev->method, ev->run, r);
 	if (s->cb.task != NULL)
 		s->cb.task(s->cb.ctx, ev);
@@ -92,6 +101,9 @@ static void on_reset(struct session *s, int method, int run)
 		if (r != NULL) {
 			s->done--;
 			s->diverged -= r->diverged;
+			s->cost_done -= s->cost[method];
+			if (r->diverged)
+				s->cost_total += s->cost[method] * (s->p.tasks - t - 1);
 		}
 	}
 	results_clear_run(&s->res, method, run);
@@ -154,6 +166,31 @@ static unsigned char *finished_runs(const struct results *res)
 	return skip;
 }
 
+void session_task_work(const struct preset *p, int method, const struct dataset *ds,
+                       double *train, double *test)
+{
+	const struct optim_desc *d = optim_desc(p->methods[method].optimizer);
+	/* A class task holds two of the ten digits: about a fifth of the images. */
+	double share = p->setting == SETTING_CLASS ? 0.2 : 1.0;
+	double ntrain = ds != NULL ? ds->train.n * share : 60000 * share;
+	double ntest = ds != NULL ? ds->test.n * share : 10000 * share;
+
+	if (p->train_examples > 0 && p->train_examples < ntrain)
+		ntrain = p->train_examples;
+	/* A step is a forward and a backward pass (about 3 forwards) per gradient;
+	 * testing is a forward pass, over every task seen with accuracy_matrix. */
+	*train = (d != NULL ? d->passes : 1) * 3.0 * ntrain * p->epochs;
+	*test = ntest * (p->accuracy_matrix ? (p->tasks + 1) / 2.0 : 1.0);
+}
+
+double session_task_cost(const struct preset *p, int method, const struct dataset *ds)
+{
+	double train, test;
+
+	session_task_work(p, method, ds, &train, &test);
+	return train + test;
+}
+
 /* Take over the results read back from the directory, with their counts. */
 static void adopt_results(struct session *s, struct results *res)
 {
@@ -167,6 +204,10 @@ static void adopt_results(struct session *s, struct results *res)
 
 				s->done += c != NULL;
 				s->diverged += c != NULL && c->diverged;
+				s->cost_done += c != NULL ? s->cost[m] : 0.0;
+				if (c != NULL && c->diverged)
+					s->cost_total -=
+					        s->cost[m] * (s->p.tasks - t - 1);
 			}
 }
 
@@ -180,6 +221,10 @@ enum pl_status session_start(struct session **out, const struct preset *p,
 	enum pl_status st;
 
 	preset_copy(&s->p, p);
+	for (int m = 0; m < p->nmethods; m++) {
+		s->cost[m] = session_task_cost(p, m, ds);
+		s->cost_total += s->cost[m] * p->runs * p->tasks;
+	}
 	s->dir = xstrdup(dir);
 	s->ckpt = xasprintf("%s/checkpoints", dir);
 	if (cb != NULL)
@@ -293,19 +338,26 @@ void session_progress(const struct session *s, struct session_progress *pr)
 	double part = 0.0;
 	int n = s->grid != NULL ? grid_slots(s->grid, slots, 64) : 0;
 
+	/* The batches of tasks in flight count too, at their method's cost. */
 	for (int i = 0; i < n && i < 64; i++)
 		if (slots[i].busy && slots[i].nbatches > 0)
-			part += (double)slots[i].batch / slots[i].nbatches;
+			part += s->cost[slots[i].method] * slots[i].batch /
+			        slots[i].nbatches;
 	memset(pr, 0, sizeof(*pr));
 	pr->done = s->done;
 	pr->total = s->total;
 	pr->diverged = s->diverged;
-	pr->frac = s->total ? (s->done + part) / s->total : 0.0;
+	pr->frac = s->cost_total > 0 ? (s->cost_done + part) / s->cost_total : 0.0;
 	if (pr->frac > 1.0)
 		pr->frac = 1.0;
 	pr->elapsed = now - s->start - s->paused_for;
-	pr->eta = pr->frac > 0.001 && !s->finished ? pr->elapsed / pr->frac - pr->elapsed
-	                                           : -1.0;
+	/* What is left at the rate measured here (restored tasks cost no time). */
+	pr->eta = s->cost_trained + part > 0.001 * s->cost_total && !s->finished
+	                  ? pr->elapsed * (s->cost_total - s->cost_done - part) /
+	                            (s->cost_trained + part)
+	                  : -1.0;
+	if (pr->eta < 0 && pr->eta != -1.0)
+		pr->eta = 0.0;
 	pr->samples = s->samples;
 	pr->running = !s->finished && !s->all_done;
 }
