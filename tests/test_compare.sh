@@ -94,4 +94,35 @@ T send-keys -t ui '?'
 ok_if "wait_for 'Down/Up: scroll'" "the help says it scrolls on a 24-line screen"
 for _ in $(seq 1 40); do T send-keys -t ui Down; done
 ok_if "wait_for 'sparklines share one y-axis'" "... and Down reaches its last lines"
+
+# Fork: e on an opened run edits a copy of its preset, r trains it into a new
+# run directory, reusing the runs of the methods left alone.
+T kill-session -t ui
+T -f /dev/null new-session -d -s ui -x 110 -y 40 \
+	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 PLASTICITY_DATA='$tmp/data' '$PLASTICITY' ui --open '$tmp/A' --jobs 1; sleep 60"
+ok_if "wait_for 'read-only view'" "ui --open A"
+T send-keys -t ui e
+ok_if "wait_for 'editing a copy of the opened preset: r trains it into a new run directory'" \
+	"e on an opened run edits a copy of its preset"
+ok_if "! screen | grep -q 'read-only view'" "... which is no longer read-only"
+for _ in $(seq 1 16); do T send-keys -t ui Down; done
+T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 Enter Escape
+sleep 0.2
+T send-keys -t ui r
+for _ in $(seq 1 400); do screen | grep -qE '^done: 24 tasks' && break; sleep 0.05; done
+ok_if "screen | grep -qE '^done: 24 tasks in [0-9]+ s \\(3 of 6 runs reused\\)'" \
+	"r trains the fork, reusing the opened run's unchanged method (3 of 6 runs)"
+dir=$(screen | sed -n 's/^ run directory: \(runs\/cmp-[0-9-]*\) *$/\1/p')
+ok_if "[ -n '$dir' ] && [ -s '$tmp/$dir/results.csv' ] && grep -q '^1,sam lr=0.05 rho=0.1,' '$tmp/$dir/results.csv'" \
+	"... into a new run directory ($dir)"
+# Reused, not trained again: even the timing columns are A's.
+ok_if "[ \"\$(grep '^0,' '$tmp/$dir/results.csv')\" = \"\$(grep '^0,' '$tmp/A/results.csv')\" ]" \
+	"... whose sgd rows are A's to the byte, timings included"
+ok_if "screen | grep -qE '\\(e\\) ?sam (lr=0.05 )?rho=0.05'" "... with the opened method it changed kept as an earlier curve"
+T send-keys -t ui w
+ok_if "wait_for 'exported .* \\(earlier curves in earlier.csv\\)'" "w exports the earlier curves too"
+exported=$(screen | sed -n 's/^exported \(.*\) (earlier curves.*/\1/p' | head -1)
+ok_if "[ \"\$(head -1 '$tmp/$exported/earlier.csv')\" = 'curve,method_index,method,task,test_acc' ] &&
+	[ \$(grep -c '^1,1,sam lr=0.05 rho=0.05,' '$tmp/$exported/earlier.csv') -eq 4 ]" \
+	"... earlier.csv: the earlier curve's 4 tasks"
 done_testing

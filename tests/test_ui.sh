@@ -108,7 +108,7 @@ T send-keys -t ui t
 ok_if "wait_for 'theme high-contrast'" "t switches to the next theme"
 T send-keys -t ui g
 ok_if "wait_for 'sparklines: braille'" "g switches the sparkline style"
-ok_if "screen | LC_ALL=C.UTF-8 grep -qP '● sgd lr=0.1 +[\\x{2800}-\\x{28FF}]+ '" "... and the curve is drawn in braille"
+ok_if "screen | LC_ALL=C.UTF-8 grep -qP '● sgd.*? [\\x{2800}-\\x{28FF}]{4,}'" "... and the curve is drawn in braille"
 T send-keys -t ui 8
 ok_if "wait_for '\\^mean'" "8 sorts the table by mean"
 T send-keys -t ui s
@@ -281,7 +281,7 @@ kept_dir() { sed -n 's/.* tasks kept in \(.*\)$/\1/p' "$tmp/ui.err" | head -1; }
 
 # The main view at 80x24, before training: the layout, pinned (memory and version aside).
 launch 80 24 "$tmp" "$tmp/ui.yaml"
-screen | sed -E 's/[0-9]+ MB/N MB/; s/plasticity [0-9][0-9.]* /plasticity V /' >"$tmp/golden.txt"
+screen | sed -E 's/[0-9]+ MB/N MB/; s/plasticity [0-9][0-9.]* /plasticity V /; s/r takes ~[0-9:]+/r takes ~T/' >"$tmp/golden.txt"
 ok_if "diff -u '$SRCDIR/tests/ui-main-80x24.golden' '$tmp/golden.txt' >&2" "the main view at 80x24 matches its golden screen"
 
 # q after a finished grid: the results are in the run directory, and q says where.
@@ -348,6 +348,33 @@ is "$(wait_exit)" "EXIT=0" "... and q exits with status 0"
 ok_if "[ -n '$dir' ] && same_as_ref '$tmp/w4/$dir'" "... with results identical to an uninterrupted headless run"
 NOWAIT=1 launch 100 30 "$tmp/w4" --resume "$dir" tasks=5
 is "$(wait_exit)" "EXIT=64" "ui --resume refuses KEY=VALUE"
+
+# Rerun only what changed: after an edit of method 2's rho, r trains method 2
+# again and keeps method 1's finished runs (same seeds, so the same numbers).
+mkdir -p "$tmp/w6"
+launch 110 40 "$tmp/w6" "$tmp/r.yaml" tasks=3
+ok_if "screen | grep -qE 'idle +elapsed 00:00  r takes ~[0-9:]+ '" "before a start the status line estimates how long r takes"
+T send-keys -t ui r
+ok_if "wait_long '^done: 12 tasks'" "a first grid"
+first=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+T send-keys -t ui e
+for _ in $(seq 1 16); do T send-keys -t ui Down; done
+T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 Enter
+ok_if "wait_for 'ρ \\(radius\\) +0.1 '" "the form edits method 2's rho"
+T send-keys -t ui Escape
+sleep 0.2
+T send-keys -t ui r
+ok_if "wait_long '^done: 12 tasks in [0-9]+ s \\(2 of 4 runs reused\\)'" \
+	"r after the edit reuses method 1's 2 runs, trains the rest and says so"
+second=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
+ok_if "[ -n '$first' ] && [ '$first' != '$second' ] &&
+	[ \"\$(untimed '$tmp/w6/$first/results.csv' | grep '^0,')\" = \"\$(untimed '$tmp/w6/$second/results.csv' | grep '^0,')\" ] &&
+	[ \$(untimed '$tmp/w6/$second/results.csv' | grep -c '^1,sam lr=0.05 rho=0.1,') -eq 6 ]" \
+	"... into its own run directory: method 1's rows as before, method 2's trained at rho 0.1"
+ok_if "! screen | grep -qE '\\(e\\) ?sgd' && screen | grep -qE '\\(e\\) ?sam lr=0.05 rho=0.05'" \
+	"only the changed method's earlier curve is kept to compare"
+T send-keys -t ui q
+wait_exit >/dev/null
 
 # A working directory that cannot be written: the state folder takes the run,
 # and Ctrl-C loses nothing. (Root writes anywhere: a file named runs blocks it too.)

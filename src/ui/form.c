@@ -14,10 +14,11 @@
 #include "plasticity/util.h"
 #include "ui/ui.h"
 
-/* Top-level keys shown in the form, in this order. */
+/* Top-level keys shown first in the form, in this order; the others follow
+ * the methods. */
 static const char *const top_keys[] = {
-        "name",   "setting",    "dataset", "tasks", "train_examples",
-        "hidden", "batch_size", "epochs",  "runs",  "seed"};
+        "name",   "setting", "dataset", "tasks", "train_examples", "hidden", "batch_size",
+        "epochs", "runs",    "seed",    NULL};
 
 static const struct schema_entry *find_entry(const struct schema_entry *t, size_t n,
                                              const char *key)
@@ -57,12 +58,25 @@ static int method_field(struct form_field *out, int n, int max, int m, const cha
 	                 find_entry(method_schema, method_schema_len, k));
 }
 
+static int listed(const char *const *keys, const char *k)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(*keys, k) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every preset key has a row: the experiment's shape first, then each
+ * method (optimizer, lr, its own keys, then the keys every optimizer takes),
+ * then the rest of the top-level keys in the schema's order.
+ */
 int form_fields(const struct preset *p, struct form_field *out, int max, int utf8)
 {
 	int n = 0;
 	char key[48], label[32];
 
-	for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
+	for (size_t i = 0; top_keys[i] != NULL; i++)
 		n = add_field(out, n, max, top_keys[i], top_keys[i], -1,
 		              find_entry(preset_schema, preset_schema_len, top_keys[i]));
 	for (int m = 0; m < p->nmethods; m++) {
@@ -77,6 +91,20 @@ int form_fields(const struct preset *p, struct form_field *out, int max, int utf
 		for (const char *const *k = d ? d->keys : NULL; k != NULL && *k != NULL;
 		     k++)
 			n = method_field(out, n, max, m, *k, utf8);
+		for (size_t i = 0; i < method_schema_len; i++) {
+			const char *k = method_schema[i].key;
+
+			if (strcmp(k, "optimizer") != 0 && strcmp(k, "lr") != 0 &&
+			    !listed(d ? d->keys : NULL, k) &&
+			    method_takes(&p->methods[m], &method_schema[i]))
+				n = method_field(out, n, max, m, k, utf8);
+		}
+	}
+	for (size_t i = 0; i < preset_schema_len; i++) {
+		const char *k = preset_schema[i].key;
+
+		if (preset_schema[i].type != SCHEMA_METHODS && !listed(top_keys, k))
+			n = add_field(out, n, max, k, k, -1, &preset_schema[i]);
 	}
 	return n;
 }

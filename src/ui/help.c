@@ -6,10 +6,12 @@
 
 const char *const help_lines[] = {
         "Keys",
-        "  Enter, r     start training (main view)     p, Space  pause / resume",
+        "  Enter, r     start training (main view; unchanged methods keep their runs)",
+        "  p, Space     pause / resume",
         "  x            stop (finished tasks are kept)  q, F10    quit (asks while "
         "training)",
-        "  e, Tab       edit settings (Tab, Esc leave)  s, F2     save preset",
+        "  e, Tab       edit settings (Tab, Esc leave); on an opened run, edit a copy",
+        "               to train anew (fork)            s, F2     save preset",
         "  o, F3        open a preset                   w         export the run "
         "directory",
         "  t            next theme                      g         sparkline: "

@@ -48,10 +48,12 @@ static int act_stop(struct ui *u)
 	return 0;
 }
 
+/* e: edit the form; on an opened run, a copy of its preset to train anew (a fork). */
 static int act_edit(struct ui *u)
 {
-	if (u->st != ST_VIEW)
-		u->mode = MODE_FORM;
+	if (u->st == ST_VIEW)
+		ui_fork(u);
+	u->mode = MODE_FORM;
 	return 0;
 }
 

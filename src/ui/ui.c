@@ -79,13 +79,16 @@ static void finish_run(struct ui *u)
 
 /* Move the current results' curves to the earlier list; the run's
  * directory stays on disk, its lock goes. */
-static void keep_as_earlier(struct ui *u)
+/* skip[m] (may be NULL): method m is trained again unchanged, not kept. */
+static void keep_as_earlier(struct ui *u, const unsigned char *skip)
 {
 	const struct results *res = ui_results(u);
 
 	for (int m = 0; res != NULL && m < res->nmethods; m++) {
 		struct curve *c;
 
+		if (skip != NULL && skip[m])
+			continue;
 		if (u->nearlier == MAX_EARLIER) {
 			free(u->earlier[0].acc);
 			memmove(u->earlier, u->earlier + 1,
@@ -95,6 +98,16 @@ static void keep_as_earlier(struct ui *u)
 		c = &u->earlier[u->nearlier++];
 		fill_row(u, res, m, &c->row);
 		c->row.earlier = 1;
+		/* What sets it apart from the methods about to train (the form's). */
+		if (u->p.nmethods < PRESET_MAX_METHODS) {
+			struct preset both;
+
+			preset_copy(&both, &u->p);
+			both.methods[both.nmethods++] = res->p->methods[m];
+			method_label_short(&both, both.nmethods - 1, c->row.brief,
+			                   sizeof(c->row.brief));
+			preset_free(&both);
+		}
 		c->method = m;
 		c->n = res->tasks;
 		c->acc = xcalloc((size_t)c->n, sizeof(double));
@@ -186,9 +199,30 @@ static int begin_session(struct ui *u, const struct preset *p, const char *dir,
 	return 0;
 }
 
+double ui_estimate(struct ui *u)
+{
+	char shape[160];
+	int len = snprintf(shape, sizeof(shape), "%d b%d", u->p.setting, u->p.batch_size);
+
+	for (int i = 0; i < u->p.nhidden && len < (int)sizeof(shape); i++)
+		len += snprintf(shape + len, sizeof(shape) - (size_t)len, "-%d",
+		                u->p.hidden[i]);
+	if (strcmp(shape, u->est_shape) != 0) {
+		snprintf(u->est_shape, sizeof(u->est_shape), "%s", shape);
+		memset(u->est_rates, 0, sizeof(u->est_rates));
+	}
+	if (preset_validate(&u->p, NULL, NULL) != PL_OK)
+		return -1.0;
+	return estimate_seconds(&u->p, u->ds.name ? &u->ds : NULL, jobs_of(u),
+	                        u->est_rates);
+}
+
 void ui_start_run(struct ui *u)
 {
 	char *cause = NULL, *dir = NULL;
+	unsigned char used[PRESET_MAX_METHODS] = {0};
+	struct results *reuse = NULL;
+	int nreused = 0;
 
 	if (ui_live(u) || u->st == ST_VIEW)
 		return;
@@ -199,16 +233,45 @@ void ui_start_run(struct ui *u)
 	}
 	if (ensure_data(u, &u->p) != 0)
 		return;
-	keep_as_earlier(u);
+	/* Methods the edit left alone keep the runs they finished (same seeds,
+	 * same numbers); only the others train. */
+	if (ui_results(u) != NULL) {
+		reuse = xmalloc(sizeof(*reuse));
+		results_init(reuse, &u->p);
+		nreused = results_reuse(reuse, ui_results(u), used);
+		if (nreused == 0) {
+			results_free(reuse);
+			free(reuse);
+			reuse = NULL;
+		}
+	}
+	keep_as_earlier(u, used);
+	if (u->viewing) { /* a fork: the opened run is an earlier curve now */
+		results_free(&u->view_res);
+		preset_free(&u->view_p);
+		u->viewing = 0;
+	}
 	if (session_dir_create(&u->p, NULL, SESSION_DIR_FALLBACK, u->data_dir, &u->ds,
 	                       &dir, &u->lock, &cause) != PL_OK) {
 		set_msg(u, 1, "%s", cause);
 		free(cause);
+		if (reuse != NULL)
+			results_free(reuse);
+		free(reuse);
 		return;
 	}
-	if (begin_session(u, &u->p, dir, NULL) == 0)
-		set_msg(u, 0, "training %s: %d methods x %d runs x %d tasks", u->p.name,
-		        u->p.nmethods, u->p.runs, u->p.tasks);
+	snprintf(u->reused_note, sizeof(u->reused_note),
+	         nreused > 0 ? " (%d of %d runs reused)" : "", nreused,
+	         u->p.nmethods * u->p.runs);
+	/* The session takes the reused results over (or frees them on failure). */
+	if (begin_session(u, &u->p, dir, reuse) == 0)
+		set_msg(u, 0,
+		        "training %s: %d methods x %d runs x %d tasks; %d of %d runs "
+		        "reused "
+		        "(methods unchanged)",
+		        u->p.name, u->p.nmethods, u->p.runs, u->p.tasks, nreused,
+		        u->p.nmethods * u->p.runs);
+	free(reuse);
 	free(dir);
 }
 
@@ -248,13 +311,36 @@ static void handle_events(struct ui *u)
 	session_progress(u->sess, &pr);
 	u->st = pr.done == pr.total ? ST_DONE : ST_STOPPED;
 	if (u->st == ST_DONE)
-		set_msg(u, 0, "done: %d tasks in %.0f s%s", pr.done, pr.elapsed,
-		        pr.diverged ? " (some runs diverged)" : "");
+		set_msg(u, 0, "done: %d tasks in %.0f s%s%s", pr.done, pr.elapsed,
+		        pr.diverged ? " (some runs diverged)" : "", u->reused_note);
 	u->dirty = 1;
 }
 
+/* earlier.csv: the earlier curves kept on screen, one row per curve and task. */
+static enum pl_status write_earlier(const struct ui *u, const char *dir, char **cause)
+{
+	char *path = xasprintf("%s/earlier.csv", dir);
+	struct atomic_file af;
+	enum pl_status st = atomic_open(&af, path, cause);
+
+	free(path);
+	if (st != PL_OK)
+		return st;
+	fputs("curve,method_index,method,task,test_acc\n", af.fp);
+	for (int i = 0; i < u->nearlier; i++)
+		for (int t = 0; t < u->earlier[i].n; t++) {
+			/* Labels are keys and numbers (method_label): no comma to quote.
+			 */
+			if (isfinite(u->earlier[i].acc[t]))
+				fprintf(af.fp, "%d,%d,%s,%d,%.6f\n", i + 1,
+				        u->earlier[i].method, u->earlier[i].row.label,
+				        t + 1, u->earlier[i].acc[t]);
+		}
+	return atomic_commit(&af, cause);
+}
+
 /* w: a copy of the run directory's files at a new place (as `plasticity run` writes
- * them). */
+ * them), with the earlier curves. */
 void ui_export(struct ui *u)
 {
 	const struct results *res = ui_results(u);
@@ -270,8 +356,11 @@ void ui_export(struct ui *u)
 	                        u->ds.name ? &u->ds : NULL, &dir, &lock, &cause);
 	if (st == PL_OK)
 		st = rundir_write_results(dir, res, RUNDIR_FINAL, &cause);
+	if (st == PL_OK && u->nearlier > 0)
+		st = write_earlier(u, dir, &cause);
 	if (st == PL_OK)
-		set_msg(u, 0, "exported %s", dir);
+		set_msg(u, 0, "exported %s%s", dir,
+		        u->nearlier > 0 ? " (earlier curves in earlier.csv)" : "");
 	else
 		set_msg(u, 1, "%s", cause);
 	dirlock_release(lock);
@@ -306,6 +395,20 @@ void ui_figures(struct ui *u)
 		set_msg(u, 1, "figures: %s", cause);
 	free(prefix);
 	free(cause);
+}
+
+void ui_fork(struct ui *u)
+{
+	if (u->st != ST_VIEW)
+		return;
+	/* The copy is a new experiment: no directory letters in its labels. */
+	for (int m = 0; m < u->p.nmethods; m++)
+		u->p.methods[m].origin[0] = '\0';
+	u->st = ST_IDLE;
+	rebuild_fields(u);
+	set_msg(u, 0,
+	        "editing a copy of the opened preset: r trains it into a new run "
+	        "directory");
 }
 
 /* --open DIR [DIR ...]: run directories shown read-only, several side by side. */

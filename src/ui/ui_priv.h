@@ -25,7 +25,7 @@
 #define MIN_COLS    80
 #define MIN_LINES   24
 #define FORM_WIDTH  34
-#define MAX_FIELDS  128
+#define MAX_FIELDS  512
 #define MAX_EARLIER 24
 #define MAX_LIST    64
 #define MAX_ERRORS  16
@@ -85,6 +85,10 @@ struct ui {
 	enum spark_style spark;
 	int spark_per_row; /* main view: each sparkline on its own scale (y) */
 	int help_scroll;   /* first help line shown when it is taller than the screen */
+	char reused_note[64]; /* " (N of M runs reused)" for the done message */
+	/* The time a start would take: rates measured once per network shape. */
+	char est_shape[160];
+	double est_rates[OPTIM_RATES + 1];
 	int utf8, color;
 	struct theme theme;
 	char *themes[MAX_LIST];
@@ -160,10 +164,16 @@ void ui_start_run(struct ui *u);
 void ui_stop_run(struct ui *u);
 void ui_toggle_pause(struct ui *u);
 void ui_export(struct ui *u);
+/* e on an opened run: its preset becomes the form's, to edit and train with
+ * r into a new run directory; the opened curves stay on screen, and become
+ * earlier curves (and reused runs) when it starts. */
+void ui_fork(struct ui *u);
 /* f: every figure of the results shown, as PNG, into their run directory's
  * figures/ folder (plot.h). */
 void ui_figures(struct ui *u);
 void ui_clear_earlier(struct ui *u);
 void ui_progress(const struct ui *u, struct session_progress *pr);
+/* Seconds the form's grid would take here (estimate.c), or -1. */
+double ui_estimate(struct ui *u);
 
 #endif

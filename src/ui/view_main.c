@@ -235,7 +235,7 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 	const struct results *res = ui_results(u);
 	double *acc = NULL, lo = INFINITY, hi = -INFINITY;
 	char head[256];
-	int y = y0 + 1, T = res != NULL ? res->tasks : 0, lw, need = 0;
+	int y = y0 + 1, T = res != NULL ? res->tasks : 0, lw, need = 0, full = 0;
 
 	/* Every method's mean curve first: one y-axis for all of them. */
 	if (res != NULL) {
@@ -249,6 +249,9 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 	}
 	for (int i = 0; i < u->nearlier; i++)
 		widen(u->earlier[i].acc, u->earlier[i].n, &lo, &hi);
+	/* A floor of 0.05 on the span, below the top, so flat curves stay flat. */
+	if (isfinite(lo) && hi - lo < 0.05)
+		lo = hi - 0.05;
 	if (!isfinite(lo))
 		snprintf(head, sizeof(head),
 		         "accuracy per task, mean over finished runs");
@@ -267,8 +270,21 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 
 		fill_row(u, res, m, &row);
 		need = (int)strlen(row.brief) > need ? (int)strlen(row.brief) : need;
+		full = (int)strlen(row.label) > full ? (int)strlen(row.label) : full;
 	}
-	lw = need > lw ? (need < w / 2 ? need : w / 2 > lw ? w / 2 : lw) : lw;
+	for (int i = 0; i < u->nearlier; i++) { /* shown as "(e)label" */
+		int b = 3 + (int)strlen(u->earlier[i].row.brief);
+		int l = 3 + (int)strlen(u->earlier[i].row.label);
+
+		need = b > need ? b : need;
+		full = l > full ? l : full;
+	}
+	/* Whole labels if a third of the panel holds them, else what sets the
+	 * methods apart, in up to half of it. */
+	if (full > lw && full <= w / 3)
+		lw = full;
+	else if (need > lw)
+		lw = need < w / 2 ? need : w / 2 > lw ? w / 2 : lw;
 	for (int m = 0; res != NULL && m < res->nmethods && y < y0 + h; m++) {
 		struct table_row row;
 
@@ -376,19 +392,36 @@ static void draw_rundir(struct ui *u, int y)
 	put(y, 0, COLS, role_attr(u, ROLE_DIM), buf);
 }
 
+/* Seconds as [H:]MM:SS after prefix ("~" for an estimate). */
+static void hhmm(char *buf, size_t len, double sec, const char *prefix)
+{
+	long t = (long)(sec + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, len, "%s%ld:%02ld:%02ld", prefix, t / 3600, t / 60 % 60,
+		         t % 60);
+	else
+		snprintf(buf, len, "%s%02ld:%02ld", prefix, t / 60, t % 60);
+}
+
 static void draw_status(struct ui *u, int y)
 {
 	struct session_progress pr;
-	char buf[512], etas[16] = "--:--";
+	char buf[512], etas[48] = "ETA --:--";
 	double sps;
 
 	ui_progress(u, &pr);
 	sps = pr.elapsed > 0 ? pr.samples / pr.elapsed : 0;
-	if (u->st == ST_RUNNING && pr.done > 0 && pr.eta >= 0)
-		snprintf(etas, sizeof(etas), "%02d:%02d", (int)pr.eta / 60,
-		         (int)pr.eta % 60);
-	snprintf(buf, sizeof(buf),
-	         " %-7s  elapsed %02d:%02d  ETA %s  %.0f samples/s  %ld MB",
+	if (u->st == ST_RUNNING && pr.eta >= 0)
+		hhmm(etas, sizeof(etas), pr.eta, "ETA ");
+	else if (u->st == ST_IDLE || u->st == ST_DONE || u->st == ST_STOPPED) {
+		/* Before a start: what the form's grid would take on this machine. */
+		double est = ui_estimate(u);
+
+		if (est >= 0)
+			hhmm(etas, sizeof(etas), est, "r takes ~");
+	}
+	snprintf(buf, sizeof(buf), " %-7s  elapsed %02d:%02d  %s  %.0f samples/s  %ld MB",
 	         state_names[u->st], (int)pr.elapsed / 60, (int)pr.elapsed % 60, etas,
 	         sps, rss_kb() / 1024);
 	bar(u, y, ROLE_STATUS, buf);
