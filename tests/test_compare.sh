@@ -125,4 +125,11 @@ exported=$(screen | sed -n 's/^exported \(.*\) (earlier curves.*/\1/p' | head -1
 ok_if "[ \"\$(head -1 '$tmp/$exported/earlier.csv')\" = 'curve,method_index,method,task,test_acc' ] &&
 	[ \$(grep -c '^1,1,sam lr=0.05 rho=0.05,' '$tmp/$exported/earlier.csv') -eq 4 ]" \
 	"... earlier.csv: the earlier curve's 4 tasks"
+# A sweep typed into the form: one method per value (the cursor is still on
+# method 2's rho from the edit above).
+T send-keys -t ui e
+T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 , 0 . 3 Enter
+ok_if "wait_for 'method 3 +sam' && screen | grep -qE 'ρ \\(radius\\) +0.3 '" \
+	"rho=0.1,0.3 typed in the form makes method 2 two SAM methods"
+T send-keys -t ui Escape
 done_testing
