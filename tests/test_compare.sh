@@ -88,6 +88,18 @@ T -f /dev/null new-session -d -s ui -x 110 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/A' '$tmp/C'; sleep 60"
 ok_if "wait_for 'no paired statistics: .*C differs from .*A in seed'" "ui --open A C says why nothing is paired"
 ok_if "! screen | grep -q 'p.loss vs base'" "... and shows no paired column"
+# A method whose runs sit at chance is flagged on screen, not read as plasticity:
+# A's SAM rows rewritten to 0.1 (domain chance) on every task.
+cp -R "$tmp/A" "$tmp/Z"
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+	$c["method_index"] == 1 { $c["test_acc"] = "0.100000" } { print }' "$tmp/A/results.csv" >"$tmp/Z/results.csv"
+T kill-session -t ui
+T -f /dev/null new-session -d -s ui -x 110 -y 30 \
+	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/Z'; sleep 60"
+ok_if "wait_for 'read-only view' && screen | grep -qE '^■ sam( lr=0.05 rho=0.05)? \\[3 collapsed\\] '" \
+	"runs at chance are marked [3 collapsed] in the table"
+ok_if "screen | grep -qE '^● sgd lr=0.05 +\\*?3 '" "... and the other method is not"
+
 # The help is taller than 24 lines: it scrolls.
 T resize-window -t ui -x 80 -y 24 2>/dev/null || T kill-session -t ui
 T send-keys -t ui '?'
