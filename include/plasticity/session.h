@@ -102,6 +102,9 @@ double estimate_rate(const struct preset *p, int method);
 double estimate_test_rate(const struct preset *p);
 double estimate_seconds(const struct preset *p, const struct dataset *ds, int jobs,
                         double *rates);
+/* The part of it still to train when res (may be NULL) holds tasks done. */
+double estimate_remaining(const struct preset *p, const struct dataset *ds,
+                          const struct results *res, int jobs);
 /* The workers' slots (up to n); returns how many were copied. */
 int session_slots(struct session *s, struct grid_slot *slots, int n);
 const struct results *session_results(const struct session *s);

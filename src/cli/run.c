@@ -162,6 +162,20 @@ static int run_status(struct session *s, int status)
 	return 0;
 }
 
+/* "1 h 13 min", "4 min 10 s", "12 s" into buf. */
+static const char *duration(double sec, char *buf, size_t len)
+{
+	long t = (long)(sec + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, len, "%ld h %02ld min", t / 3600, t / 60 % 60);
+	else if (t >= 60)
+		snprintf(buf, len, "%ld min %02ld s", t / 60, t % 60);
+	else
+		snprintf(buf, len, "%ld s", t);
+	return buf;
+}
+
 /* res: NULL for a new grid, or the results read back for --resume (taken over). */
 static int run_grid(const struct cli_opts *o, const struct preset *p, struct dataset *ds,
                     const char *dir, struct results *res)
@@ -169,8 +183,10 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	struct run_view v = {.o = o, .p = p, .tty = isatty(STDERR_FILENO)};
 	struct session_cb cb = {on_task, on_error, on_reset, &v};
 	struct session *s = NULL;
-	char *cause = NULL;
+	char *cause = NULL, when[64] = "", took[32];
 	int status = 0, resumed = res != NULL;
+	/* Measured before the workers start, so they do not slow the measurement. */
+	double est = o->quiet ? -1.0 : estimate_remaining(p, ds, res, jobs_of(o));
 	enum pl_status st = session_start(&s, p, ds, dir, res, jobs_of(o),
 	                                  o->retrain_broken, &cb, &cause);
 
@@ -179,12 +195,15 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 		free(cause);
 		return pl_status_exit(st);
 	}
+	if (est >= 0)
+		snprintf(when, sizeof(when), ", about %s",
+		         duration(est, took, sizeof(took)));
 	if (!o->quiet)
 		fprintf(stderr,
 		        "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> "
-		        "%s%s\n",
+		        "%s%s%s\n",
 		        p->name, p->nmethods, p->runs, p->tasks, jobs_of(o), dir,
-		        resumed ? " (resumed)" : "");
+		        resumed ? " (resumed)" : "", when);
 	event_loop(s, &v);
 	if (session_finish(s, &cause) != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);

@@ -148,3 +148,22 @@ double estimate_seconds(const struct preset *p, const struct dataset *ds, int jo
 	}
 	return seconds / (jobs < units ? jobs : units);
 }
+
+double estimate_remaining(const struct preset *p, const struct dataset *ds,
+                          const struct results *res, int jobs)
+{
+	double all = 0.0, left = 0.0, sec = estimate_seconds(p, ds, jobs, NULL);
+
+	if (sec < 0 || res == NULL)
+		return sec;
+	for (int m = 0; m < p->nmethods; m++) {
+		double c = session_task_cost(p, m, ds);
+
+		for (int r = 0; r < p->runs; r++)
+			for (int t = 0; t < p->tasks; t++) {
+				all += c;
+				left += results_get(res, m, r, t) == NULL ? c : 0.0;
+			}
+	}
+	return all > 0 ? sec * left / all : sec;
+}
