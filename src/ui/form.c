@@ -66,8 +66,22 @@ static int listed(const char *const *keys, const char *k)
 	return 0;
 }
 
+/* Whether top-level key k means anything for p (a row is shown only then). */
+static int applies(const struct preset *p, const char *k)
+{
+	if (strcmp(k, "first_unpermuted") == 0)
+		return p->setting == SETTING_DOMAIN;
+	if (strcmp(k, "shuffle_pairs") == 0)
+		return p->setting == SETTING_CLASS;
+	if (strcmp(k, "hessian_iters") == 0)
+		return p->hessian_every > 0;
+	if (strcmp(k, "baseline") == 0 || strcmp(k, "compare") == 0)
+		return p->nmethods > 1;
+	return 1;
+}
+
 /*
- * Every preset key has a row: the experiment's shape first, then each
+ * Every preset key that applies has a row: the experiment's shape first, then each
  * method (optimizer, lr, its own keys, then the keys every optimizer takes),
  * then the rest of the top-level keys in the schema's order.
  */
@@ -103,7 +117,8 @@ int form_fields(const struct preset *p, struct form_field *out, int max, int utf
 	for (size_t i = 0; i < preset_schema_len; i++) {
 		const char *k = preset_schema[i].key;
 
-		if (preset_schema[i].type != SCHEMA_METHODS && !listed(top_keys, k))
+		if (preset_schema[i].type != SCHEMA_METHODS && !listed(top_keys, k) &&
+		    applies(p, k))
 			n = add_field(out, n, max, k, k, -1, &preset_schema[i]);
 	}
 	return n;
