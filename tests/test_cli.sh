@@ -62,6 +62,10 @@ is "$?-$(cat "$tmp/err")" "78-plasticity: override 'methods.1.rho=0.01,abc': met
 is "$?" 78 "a range running backwards is refused"
 "$P" run "$quick" methods.lr=0.001:1:0.01 --print-config >/dev/null 2>"$tmp/err"
 is "$?" 78 "a range of more than 32 values is refused"
+"$P" run "$quick" methods.0.lr=9.99999997:10:0.000000001 --print-config >/dev/null 2>"$tmp/err"
+is "$?" 78 "a range whose count rounds past its bound is refused (33 methods), not overrun"
+"$P" run "$quick" "methods.0.lr=$(seq -s, 1 40 | sed 's/[0-9]*/0.&/g')" --print-config >/dev/null 2>"$tmp/err"
+is "$?-$(sed 's/.*: //' "$tmp/err")" "78-a sweep of more than 32 values" "a comma list of 40 values is refused"
 printf 'name: sw\nmethods:\n  - optimizer: sgd\n    lr: [0.1, 0.01]\n  - optimizer: sam\n    rho: [0.01, 0.05]\n' >"$tmp/swl.yaml"
 "$P" run "$tmp/swl.yaml" --print-config >"$tmp/sw.yaml"
 is "$(grep -E '^    (lr|rho)' "$tmp/sw.yaml" | tr -d ' \n')" "lr:0.1lr:0.01lr:0.01rho:0.01lr:0.01rho:0.05" \

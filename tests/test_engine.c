@@ -12,6 +12,7 @@
 #include "plasticity/hook.h"
 #include "plasticity/optim.h"
 #include "plasticity/preset_io.h"
+#include "plasticity/results.h"
 #include "plasticity/rng.h"
 #include "plasticity/session.h"
 #include "plasticity/task.h"
@@ -403,10 +404,48 @@ static void test_cost(const struct dataset *ds)
 	   "runs "
 	   "twice the time (%.3g s, %.3g s)",
 	   rates[OPTIM_SGD], rates[OPTIM_SAM], rates[OPTIM_RATES], e1, e2);
-	ok(fabs(estimate_seconds(&p, ds, 2, rates) - e2 / 2) < 1e-9 * e2 &&
-	           fabs(estimate_seconds(&p, ds, 1000, rates) * p.nmethods * p.runs -
-	                e2) < 1e-9 * e2,
-	   "... shared by the workers, never more of them than runs");
+	ok(fabs(estimate_seconds(&p, ds, 2, rates) - e2 / 2) < 1e-9 * e2,
+	   "... shared by 2 workers, half the time");
+	{
+		double all = estimate_seconds(&p, ds, 1000, rates), one = 0.0;
+		struct method m_sam = p.methods[1], m_gnp = p.methods[2];
+
+		/* More workers than runs: as long as the longest run (SAM or GNP). */
+		p.nmethods = 1;
+		p.runs = 1;
+		p.methods[0] = m_sam;
+		one = estimate_seconds(&p, ds, 1, rates);
+		p.methods[0] = m_gnp;
+		one = fmax(one, estimate_seconds(&p, ds, 1, rates));
+		ok(fabs(all - one) < 1e-9 * one,
+		   "... and with more workers than runs, the longest run's time (%.3g s)",
+		   one);
+	}
+	{
+		struct results res;
+		struct task_result *c;
+		double two, left;
+
+		/* Resumed: run 1 done, run 2 diverged at task 1, run 3 untouched. */
+		p.runs = 3;
+		p.tasks = 2;
+		two = estimate_seconds(&p, ds, 1, rates) / 3;
+		results_init(&res, &p);
+		c = xcalloc(1, res.cell_size);
+		for (int t = 0; t < 2; t++) {
+			c->task = t;
+			results_put(&res, 0, 0, c);
+		}
+		c->task = 0;
+		c->diverged = 1;
+		results_put(&res, 0, 1, c);
+		left = estimate_remaining(&p, ds, &res, 2, rates);
+		ok(fabs(left - two) < 1e-9 * two,
+		   "a resume's estimate: only the run still to train (%.3g s of %.3g s)",
+		   left, 3 * two);
+		free(c);
+		results_free(&res);
+	}
 	preset_free(&p);
 }
 

@@ -246,7 +246,7 @@ static void test_all(const struct results *res, const struct results *empty)
 {
 	char *prefix = xasprintf("%s/figs/", tmpdir), *f, *cause = NULL;
 	int n = 0, seen = 0;
-	struct plot_opts o = {PLOT_PNG, prefix, count_file, &seen};
+	struct plot_opts o = {PLOT_PNG, prefix, 0, count_file, &seen};
 
 	enum pl_status st = plot_all(res, &o, &n, NULL);
 

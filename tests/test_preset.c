@@ -320,6 +320,32 @@ static void test_short_labels(void)
 	preset_free(&p);
 }
 
+/* Rerun only what changed: which presets train a run to the same numbers. */
+static void test_same_grid(void)
+{
+	struct preset a, b;
+
+	preset_defaults(&a);
+	preset_defaults(&b);
+	/* As the form leaves them: a longer value once, bytes past the NUL. */
+	snprintf(b.dataset, sizeof(b.dataset), "fashion-mnist");
+	snprintf(b.dataset, sizeof(b.dataset), "mnist");
+	b.hidden[2] = 999;
+	b.nhidden = a.nhidden = 2;
+	b.runs = 3;
+	snprintf(b.window, sizeof(b.window), "5");
+	ok(preset_same_grid(&a, &b),
+	   "same grid: left-over bytes, unused widths, runs and window do not count");
+	b.epochs = 2;
+	ok(!preset_same_grid(&a, &b), "... epochs do");
+	b.epochs = a.epochs;
+	b.save_weights = SAVE_WEIGHTS_LAST;
+	ok(!preset_same_grid(&a, &b),
+	   "... and save_weights does (a reused run has no weights)");
+	preset_free(&a);
+	preset_free(&b);
+}
+
 static void test_names(void)
 {
 	struct preset p;
@@ -637,6 +663,7 @@ int main(void)
 	test_round_trip();
 	test_labels();
 	test_short_labels();
+	test_same_grid();
 	test_names();
 	test_bad_yaml();
 	test_overrides();

@@ -52,6 +52,7 @@ struct plot_opts {
 	/* Files are PREFIX NAME.EXT when prefix ends in '/' (a folder, created),
 	 * else PREFIX-NAME.EXT. */
 	const char *prefix;
+	int no_pairs; /* the runs do not pair (rundir_merge): no comparison figure */
 	/* Called with each file written (may be NULL). */
 	void (*wrote)(void *ctx, const char *path);
 	void *ctx;

@@ -108,9 +108,9 @@ void preset_schema_print(FILE *fp, int roff);
 int preset_window(const struct preset *p);
 /* Whether two methods set every method key alike (origin aside). */
 int method_equal(const struct method *a, const struct method *b);
-/* Whether a run of one method gives the same numbers under a and b: every
- * key but name, methods, runs and the analysis keys (baseline, compare,
- * window, save_weights) is equal. */
+/* Whether a run of one method gives the same numbers and files under a and
+ * b: every key but name, methods, runs and the analysis keys (baseline,
+ * compare, window) is equal. */
 int preset_same_grid(const struct preset *a, const struct preset *b);
 void preset_free(struct preset *p);
 /* Deep copy (data_dir duplicated). */

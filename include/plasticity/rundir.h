@@ -19,8 +19,9 @@ enum pl_status rundir_create(const char *dir, int force, char **cause);
  * core) and methods.csv (every key of every method, by index). */
 enum pl_status rundir_write_preset(const char *dir, const struct preset *p, char **cause);
 
-#define RUNDIR_FINAL  1u /* also summary.csv and accuracy_matrix.csv */
-#define RUNDIR_MATRIX 2u /* also accuracy_matrix.csv (before a checkpoint goes) */
+#define RUNDIR_FINAL    1u /* also summary.csv and accuracy_matrix.csv */
+#define RUNDIR_MATRIX   2u /* also accuracy_matrix.csv (before a checkpoint goes) */
+#define RUNDIR_NO_PAIRS 4u /* no comparisons.csv: the runs do not pair (rundir_merge) */
 
 /* results.csv, and what `what` asks for; accuracy_matrix.csv only when the
  * preset records it. */
@@ -55,7 +56,8 @@ enum pl_status rundir_merge(char *const *dirs, int n, struct preset *p,
  * done yet) every finished run of src (all tasks done, or stopped where it
  * diverged) whose method dst has unchanged (method_equal), when the grids
  * agree (preset_same_grid): run i of such a method would give these numbers
- * again. src_used[k] (src's methods; may be NULL) is set when src's method k
+ * again; nothing when dst saves weights (a copied run has no weight files).
+ * src_used[k] (src's methods; may be NULL) is set when src's method k
  * covers all of dst's runs of a method. Returns the runs copied.
  */
 int results_reuse(struct results *dst, const struct results *src,

@@ -89,8 +89,9 @@ void session_task_work(const struct preset *p, int method, const struct dataset 
  * estimate.c: method m's training rate on this machine, in those units per
  * second on one core, the best of three 20 ms bursts of steps of the
  * preset's network and batch size on random inputs; and the seconds a grid of p
- * would take with jobs workers (the sum over methods of tasks x runs x
- * (training / rate + testing / test rate), shared by the workers), or -1.
+ * would take with jobs workers (each run's tasks x (training / rate +
+ * testing / test rate), the runs spread over the workers one each: their
+ * sum over min(jobs, runs), never less than the longest run), or -1.
  * rates (may be NULL; OPTIM_RATES + 1 entries) caches the rate per enum
  * optimizer, then the test rate, for one network and batch size: 0 entries
  * are measured and filled in. Any thread; not cheap when it measures.
@@ -102,9 +103,10 @@ double estimate_rate(const struct preset *p, int method);
 double estimate_test_rate(const struct preset *p);
 double estimate_seconds(const struct preset *p, const struct dataset *ds, int jobs,
                         double *rates);
-/* The part of it still to train when res (may be NULL) holds tasks done. */
+/* The same for what is left when res (may be NULL) holds tasks done: runs
+ * that finished or diverged are over, the others train their missing tasks. */
 double estimate_remaining(const struct preset *p, const struct dataset *ds,
-                          const struct results *res, int jobs);
+                          const struct results *res, int jobs, double *rates);
 /* The workers' slots (up to n); returns how many were copied. */
 int session_slots(struct session *s, struct grid_slot *slots, int n);
 const struct results *session_results(const struct session *s);

@@ -18,7 +18,7 @@ static void print_path(void *ctx, const char *path)
 
 int cli_plot(const char *dir, const char *format, const char *prefix)
 {
-	struct plot_opts po = {PLOT_PNG, NULL, print_path, NULL};
+	struct plot_opts po = {PLOT_PNG, NULL, 0, print_path, NULL};
 	struct preset p = {0};
 	struct results res;
 	char *cause = NULL, *def = NULL;

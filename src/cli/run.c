@@ -186,7 +186,7 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	char *cause = NULL, when[64] = "", took[32];
 	int status = 0, resumed = res != NULL;
 	/* Measured before the workers start, so they do not slow the measurement. */
-	double est = o->quiet ? -1.0 : estimate_remaining(p, ds, res, jobs_of(o));
+	double est = o->quiet ? -1.0 : estimate_remaining(p, ds, res, jobs_of(o), NULL);
 	enum pl_status st = session_start(&s, p, ds, dir, res, jobs_of(o),
 	                                  o->retrain_broken, &cb, &cause);
 

@@ -192,7 +192,9 @@ int results_reuse(struct results *dst, const struct results *src, unsigned char 
 
 	for (int k = 0; src_used != NULL && k < src->nmethods; k++)
 		src_used[k] = 0;
-	if (!preset_same_grid(dst->p, src->p))
+	/* A reused run would have no weight files: with save_weights, train all. */
+	if (!preset_same_grid(dst->p, src->p) ||
+	    dst->p->save_weights != SAVE_WEIGHTS_NONE)
 		return 0;
 	for (int m = 0; m < dst->nmethods; m++) {
 		int from = -1, copied = 0;

@@ -1528,7 +1528,7 @@ static char *method_override(struct preset *p, int index, const char *key,
  */
 static int sweep_values(const char *value, char ***out, char **why)
 {
-	double lo, hi, step;
+	double lo, hi, step, count;
 	int n = 0, len;
 
 	*out = NULL;
@@ -1541,6 +1541,8 @@ static int sweep_values(const char *value, char ***out, char **why)
 			if (n == PRESET_MAX_METHODS) {
 				*why = xasprintf("a sweep of more than %d values",
 				                 PRESET_MAX_METHODS);
+				sweep_free(*out, n);
+				*out = NULL;
 				n = -1;
 				break;
 			}
@@ -1552,7 +1554,10 @@ static int sweep_values(const char *value, char ***out, char **why)
 	if (sscanf(value, "%lf:%lf:%lf%n", &lo, &hi, &step, &len) != 3 ||
 	    value[len] != '\0')
 		return 0;
-	if (!(step > 0) || !(hi >= lo) || (hi - lo) / step + 1 > PRESET_MAX_METHODS) {
+	/* Counted once, so 0.01:0.05:0.01 ends on 0.05 and the bound holds. */
+	count = step > 0 && hi >= lo ? floor((hi - lo) / step * (1 + 1e-12) + 1e-9) + 1
+	                             : 0;
+	if (!(count >= 1 && count <= PRESET_MAX_METHODS)) {
 		*why = xasprintf(
 		        "range '%s': expected lo:hi:step with lo <= hi, step > 0 and "
 		        "at most %d values",
@@ -1560,9 +1565,8 @@ static int sweep_values(const char *value, char ***out, char **why)
 		return -1;
 	}
 	*out = xcalloc(PRESET_MAX_METHODS + 1, sizeof(char *));
-	/* Counted, not accumulated, so 0.01:0.05:0.01 ends on 0.05 exactly. */
-	for (int i = 0; lo + i * step <= hi * (1 + 1e-9) + 1e-12; i++)
-		(*out)[n++] = xasprintf("%.10g", lo + i * step);
+	for (n = 0; n < (int)count; n++)
+		(*out)[n] = xasprintf("%.10g", lo + n * step);
 	return n;
 }
 
@@ -1584,8 +1588,6 @@ static char *method_sweep(struct preset *p, int i, const char *key, char **value
 	for (int j = 1; j < k; j++)
 		p->methods[i + j] = p->methods[i];
 	p->nmethods += k - 1;
-	if (p->baseline > i)
-		p->baseline += k - 1;
 	for (int j = 0; j < k; j++) {
 		char *msg = method_override(p, i + j, key, values[j]);
 
@@ -1602,10 +1604,8 @@ static char *method_override_sweep(struct preset *p, int index, const char *key,
 	char **values, *why = NULL, *msg = NULL;
 	int k = sweep_values(value, &values, &why);
 
-	if (k < 0) {
-		sweep_free(values, 0);
+	if (k < 0)
 		return why;
-	}
 	if (k == 0)
 		return method_override(p, index, key, value);
 	/* From the last method down, so the indices still to expand stay put. */
@@ -1895,9 +1895,8 @@ int preset_same_grid(const struct preset *a, const struct preset *b)
 {
 	/* What a run's numbers do not depend on: its method is compared apart,
 	 * run i is the same run whatever the count, the rest is analysis. */
-	static const char *const not_grid[] = {"name",         "methods", "runs",
-	                                       "baseline",     "compare", "window",
-	                                       "save_weights", NULL};
+	static const char *const not_grid[] = {"name",    "methods", "runs", "baseline",
+	                                       "compare", "window",  NULL};
 
 	for (size_t i = 0; i < preset_schema_len; i++) {
 		const struct schema_entry *e = &preset_schema[i];
@@ -1914,12 +1913,21 @@ int preset_same_grid(const struct preset *a, const struct preset *b)
 
 			if (strcmp(sa ? sa : "", sb ? sb : "") != 0)
 				return 0;
-		} else if (e->type == SCHEMA_STRING ? strcmp(fa, fb) != 0
-		                                    : memcmp(fa, fb, e->size) != 0) {
+		} else if (e->type == SCHEMA_INT_LIST) {
+			/* Only the widths in use: the rest of the array is left over. */
+			if (a->nhidden != b->nhidden ||
+			    memcmp(a->hidden, b->hidden,
+			           sizeof(int) * (size_t)a->nhidden) != 0)
+				return 0;
+		} else if (e->type == SCHEMA_STRING || (e->type == SCHEMA_ENUM &&
+		                                        e->size != sizeof(int))
+		                   ? strcmp(fa, fb) != 0 /* text: bytes past the NUL are
+		                                            left over */
+		                   : memcmp(fa, fb, e->size) != 0) {
 			return 0;
 		}
 	}
-	return a->nhidden == b->nhidden;
+	return 1;
 }
 
 /* Method key e of m as a number (floats and booleans), or NAN. */

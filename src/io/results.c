@@ -243,7 +243,7 @@ void results_summarize(const struct results *res, int method, struct method_summ
 		}
 		s->diverged += diverged;
 		s->collapsed += results_run_collapsed(res, method, r) >= 0;
-		s->tasks_max = n > s->tasks_max ? n : s->tasks_max;
+		s->tasks_max = n + diverged > s->tasks_max ? n + diverged : s->tasks_max;
 		s->runs_done += n == T;
 		first[r] = run_mean(res, method, r, 0, w);
 		last[r] = run_mean(res, method, r, T - w, T);

@@ -146,7 +146,8 @@ enum pl_status rundir_write_results(const char *dir, const struct results *res,
 	enum pl_status st = results_write_csv(res, path, cause);
 
 	free(path);
-	if (st == PL_OK && (what & RUNDIR_FINAL) && res->p->nmethods > 1) {
+	if (st == PL_OK && (what & RUNDIR_FINAL) && !(what & RUNDIR_NO_PAIRS) &&
+	    res->p->nmethods > 1) {
 		path = xasprintf("%s/comparisons.csv", dir);
 		st = compare_write_csv(res, path, cause);
 		free(path);

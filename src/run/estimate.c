@@ -62,15 +62,20 @@ static void bench_free(struct bench *b)
 static double calls_per_second(void (*fn)(struct bench *, struct optim *),
                                struct bench *b, struct optim *o)
 {
-	double best = 0.0;
+	double best = 0.0, start = pl_now();
 
 	fn(b, o);
-	for (int burst = 0; burst < CALIBRATE_BURSTS; burst++) {
+	/* A huge network is timed on a call or two, not seconds of them: the
+	 * UI waits for this. */
+	for (int burst = 0;
+	     burst < CALIBRATE_BURSTS &&
+	     (burst == 0 || pl_now() - start < CALIBRATE_BURSTS * CALIBRATE_SECONDS);
+	     burst++) {
 		double t0 = pl_now(), dt;
 		int calls = 0;
 
 		while (calls < CALIBRATE_STEPS &&
-		       (calls < 3 || pl_now() - t0 < CALIBRATE_SECONDS)) {
+		       (calls < 1 || pl_now() - t0 < CALIBRATE_SECONDS)) {
 			fn(b, o);
 			calls++;
 		}
@@ -120,50 +125,78 @@ double estimate_test_rate(const struct preset *p)
 	return chunks * TEST_CHUNK;
 }
 
-double estimate_seconds(const struct preset *p, const struct dataset *ds, int jobs,
-                        double *rates)
+/* Seconds one task of method m takes here; fills rates[] as it measures. */
+static double task_seconds(const struct preset *p, const struct dataset *ds, int m,
+                           double *rates)
 {
-	double own[OPTIM_RATES + 1] = {0}, seconds = 0.0, train, test;
-	int units = p->nmethods * p->runs;
+	int o = (int)p->methods[m].optimizer;
+	double train, test;
 
-	rates = rates != NULL ? rates : own;
+	if (o < 0 || o >= OPTIM_RATES)
+		return -1.0;
+	/* One measurement per optimizer: its methods differ only in values. */
+	if (rates[o] <= 0.0)
+		rates[o] = estimate_rate(p, m);
 	/* The last slot is the test sets' forward rate. */
 	if (rates[OPTIM_RATES] <= 0.0)
 		rates[OPTIM_RATES] = estimate_test_rate(p);
-	if (rates[OPTIM_RATES] <= 0.0)
+	if (rates[o] <= 0.0 || rates[OPTIM_RATES] <= 0.0)
 		return -1.0;
-	for (int m = 0; m < p->nmethods; m++) {
-		int o = (int)p->methods[m].optimizer;
+	session_task_work(p, m, ds, &train, &test);
+	return train / rates[o] + test / rates[OPTIM_RATES];
+}
 
-		/* One measurement per optimizer: its methods differ only in values. */
-		if (o < 0 || o >= OPTIM_RATES)
+/*
+ * The runs still to train (none done when res is NULL; a run that finished
+ * or diverged is over), spread over the workers one run each: their sum
+ * over min(jobs, runs left), and never less than the longest of them.
+ */
+static double grid_seconds(const struct preset *p, const struct dataset *ds,
+                           const struct results *res, int jobs, double *rates)
+{
+	double total = 0.0, longest = 0.0;
+	int left = 0;
+
+	for (int m = 0; m < p->nmethods; m++) {
+		double ts = task_seconds(p, ds, m, rates);
+
+		if (ts < 0)
 			return -1.0;
-		if (rates[o] <= 0.0)
-			rates[o] = estimate_rate(p, m);
-		if (rates[o] <= 0.0)
-			return -1.0;
-		session_task_work(p, m, ds, &train, &test);
-		seconds += (train / rates[o] + test / rates[OPTIM_RATES]) * p->tasks *
-		           p->runs;
+		for (int r = 0; r < p->runs; r++) {
+			int todo = 0, over = 0;
+
+			for (int t = 0; t < p->tasks && !over; t++) {
+				const struct task_result *c =
+				        res ? results_get(res, m, r, t) : NULL;
+
+				todo += c == NULL;
+				over = c != NULL && c->diverged;
+			}
+			if (over || todo == 0)
+				continue;
+			total += ts * todo;
+			longest = ts * todo > longest ? ts * todo : longest;
+			left++;
+		}
 	}
-	return seconds / (jobs < units ? jobs : units);
+	if (left == 0)
+		return 0.0;
+	total /= jobs < left ? jobs : left;
+	return total > longest ? total : longest;
+}
+
+double estimate_seconds(const struct preset *p, const struct dataset *ds, int jobs,
+                        double *rates)
+{
+	double own[OPTIM_RATES + 1] = {0};
+
+	return grid_seconds(p, ds, NULL, jobs, rates != NULL ? rates : own);
 }
 
 double estimate_remaining(const struct preset *p, const struct dataset *ds,
-                          const struct results *res, int jobs)
+                          const struct results *res, int jobs, double *rates)
 {
-	double all = 0.0, left = 0.0, sec = estimate_seconds(p, ds, jobs, NULL);
+	double own[OPTIM_RATES + 1] = {0};
 
-	if (sec < 0 || res == NULL)
-		return sec;
-	for (int m = 0; m < p->nmethods; m++) {
-		double c = session_task_cost(p, m, ds);
-
-		for (int r = 0; r < p->runs; r++)
-			for (int t = 0; t < p->tasks; t++) {
-				all += c;
-				left += results_get(res, m, r, t) == NULL ? c : 0.0;
-			}
-	}
-	return all > 0 ? sec * left / all : sec;
+	return grid_seconds(p, ds, res, jobs, rates != NULL ? rates : own);
 }

@@ -235,7 +235,8 @@ void ui_start_run(struct ui *u)
 		return;
 	/* Methods the edit left alone keep the runs they finished (same seeds,
 	 * same numbers); only the others train. */
-	if (ui_results(u) != NULL) {
+	/* Not from several directories merged: their runs have their own settings. */
+	if (ui_results(u) != NULL && !(u->viewing && u->o.nopen_more > 0)) {
 		reuse = xmalloc(sizeof(*reuse));
 		results_init(reuse, &u->p);
 		nreused = results_reuse(reuse, ui_results(u), used);
@@ -355,7 +356,10 @@ void ui_export(struct ui *u)
 	st = session_dir_create(ui_run_preset(u), NULL, SESSION_DIR_FALLBACK, u->data_dir,
 	                        u->ds.name ? &u->ds : NULL, &dir, &lock, &cause);
 	if (st == PL_OK)
-		st = rundir_write_results(dir, res, RUNDIR_FINAL, &cause);
+		st = rundir_write_results(
+		        dir, res,
+		        RUNDIR_FINAL | (u->viewing && u->unpaired ? RUNDIR_NO_PAIRS : 0),
+		        &cause);
 	if (st == PL_OK && u->nearlier > 0)
 		st = write_earlier(u, dir, &cause);
 	if (st == PL_OK)
@@ -372,7 +376,7 @@ void ui_figures(struct ui *u)
 {
 	const struct results *res = ui_results(u);
 	const char *dir = u->sess != NULL ? session_dir(u->sess) : u->o.open_dir;
-	struct plot_opts po = {PLOT_PNG, NULL, NULL, NULL};
+	struct plot_opts po = {PLOT_PNG, NULL, 0, NULL, NULL};
 	char *cause = NULL, *prefix;
 	enum pl_status st;
 	double t0 = pl_now();
@@ -383,6 +387,7 @@ void ui_figures(struct ui *u)
 		return;
 	}
 	/* Several directories side by side: their comparison goes beside the first's. */
+	po.no_pairs = u->sess == NULL && u->viewing && u->unpaired != NULL;
 	po.prefix = prefix =
 	        xasprintf("%s/figures%s/", dir,
 	                  u->sess == NULL && u->o.nopen_more > 0 ? "-compare" : "");
@@ -432,6 +437,7 @@ static int open_view(struct ui *u)
 	if (st != PL_OK) {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		free(cause);
+		preset_free(&u->view_p);
 		return pl_status_exit(st);
 	}
 	preset_copy(&u->p, &u->view_p);

@@ -383,7 +383,7 @@ static void draw_rundir(struct ui *u, int y)
 
 		for (int i = 0; i < u->o.nopen_more && len < (int)sizeof(buf); i++)
 			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "  %c: %s",
-			                'B' + i % 25, u->o.open_more[i]);
+			                'A' + (i + 1) % 26, u->o.open_more[i]);
 	} else if (u->viewing)
 		snprintf(buf, sizeof(buf), " run directory: %s (read-only)",
 		         u->o.open_dir);
