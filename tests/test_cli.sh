@@ -62,6 +62,9 @@ is "$?-$(cat "$tmp/err")" "78-plasticity: override 'methods.1.rho=0.01,abc': met
 is "$?" 78 "a range running backwards is refused"
 "$P" run "$quick" methods.lr=0.001:1:0.01 --print-config >/dev/null 2>"$tmp/err"
 is "$?" 78 "a range of more than 32 values is refused"
+"$P" run "$quick" methods.2.lambda=, --print-config >/dev/null 2>"$tmp/err"
+is "$?-$(cat "$tmp/err")" "78-plasticity: override 'methods.2.lambda=,': methods[2].lambda: expected a number, got ','" \
+	"a list of no values is one bad value (the fuzzer found it leaking)"
 "$P" run "$quick" methods.0.lr=9.99999997:10:0.000000001 --print-config >/dev/null 2>"$tmp/err"
 is "$?" 78 "a range whose count rounds past its bound is refused (33 methods), not overrun"
 "$P" run "$quick" "methods.0.lr=$(seq -s, 1 40 | sed 's/[0-9]*/0.&/g')" --print-config >/dev/null 2>"$tmp/err"

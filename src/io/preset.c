@@ -1606,8 +1606,10 @@ static char *method_override_sweep(struct preset *p, int index, const char *key,
 
 	if (k < 0)
 		return why;
-	if (k == 0)
+	if (k == 0) { /* one value (a list of none, ",", is one too) */
+		sweep_free(values, 0);
 		return method_override(p, index, key, value);
+	}
 	/* From the last method down, so the indices still to expand stay put. */
 	for (int i = index < 0 ? p->nmethods - 1 : index;
 	     msg == NULL && i >= (index < 0 ? 0 : index); i--)
