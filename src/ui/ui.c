@@ -199,6 +199,44 @@ static int begin_session(struct ui *u, const struct preset *p, const char *dir,
 	return 0;
 }
 
+/* What r would train now: the runs results_reuse cannot copy (ui_start_run),
+ * at the measured rates; cached until the form or the results change. */
+static double estimate_start(struct ui *u)
+{
+	const struct results *src = ui_results(u);
+	long done = 0;
+	char *key = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&key, &len);
+	double est;
+
+	for (size_t i = 0; src && i < (size_t)src->nmethods * src->runs * src->tasks; i++)
+		done += src->done[i];
+	preset_write(&u->p, fp);
+	fprintf(fp, "|%p|%ld|%s", (const void *)src, done, u->est_shape);
+	fclose(fp);
+	if (u->est_key != NULL && strcmp(key, u->est_key) == 0) {
+		free(key);
+		return u->est_value;
+	}
+	free(u->est_key);
+	u->est_key = key;
+	if (src != NULL && !(u->viewing && u->o.nopen_more > 0)) {
+		struct results reuse;
+
+		results_init(&reuse, &u->p);
+		results_reuse(&reuse, src, NULL);
+		est = estimate_remaining(&u->p, u->ds.name ? &u->ds : NULL, &reuse,
+		                         jobs_of(u), u->est_rates);
+		results_free(&reuse);
+	} else {
+		est = estimate_seconds(&u->p, u->ds.name ? &u->ds : NULL, jobs_of(u),
+		                       u->est_rates);
+	}
+	u->est_value = est;
+	return est;
+}
+
 double ui_estimate(struct ui *u)
 {
 	char shape[160];
@@ -213,8 +251,7 @@ double ui_estimate(struct ui *u)
 	}
 	if (preset_validate(&u->p, NULL, NULL) != PL_OK)
 		return -1.0;
-	return estimate_seconds(&u->p, u->ds.name ? &u->ds : NULL, jobs_of(u),
-	                        u->est_rates);
+	return estimate_start(u);
 }
 
 void ui_start_run(struct ui *u)
@@ -531,6 +568,7 @@ static void ui_free(struct ui *u)
 	dataset_free(&u->ds);
 	free(u->cmp);
 	free(u->unpaired);
+	free(u->est_key);
 	free(u->data_dir);
 	free(u->field_err);
 	for (int i = 0; i < u->nthemes; i++)

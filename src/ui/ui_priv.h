@@ -89,6 +89,8 @@ struct ui {
 	/* The time a start would take: rates measured once per network shape. */
 	char est_shape[160];
 	double est_rates[OPTIM_RATES + 1];
+	char *est_key; /* the form and results est_value was computed for */
+	double est_value;
 	int utf8, color;
 	struct theme theme;
 	char *themes[MAX_LIST];
