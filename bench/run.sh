@@ -12,8 +12,9 @@ py=/usr/bin/python3
 row() { # NET EXAMPLES BATCH SIZES...
 	local net=$1 examples=$2 batch=$3
 	shift 3
-	local limit core gflops
+	local limit core gflops gbs memlim
 	read -r core gflops limit < <("$bin/gemm_bench" "$batch" 784 "$@" 10)
+	read -r gbs memlim < <("$bin/bw_bench" "$batch" 784 "$@" 10)
 	declare -A torch=()
 	if [ -n "$py" ] && [ -n "$data" ]; then
 		while read -r k v; do torch[$k]=$v; done < <("$py" "$here/torch_ref.py" "$data" "$batch" "$@" --examples "$examples")
@@ -23,16 +24,23 @@ row() { # NET EXAMPLES BATCH SIZES...
 		[ "$opt" = sgd ] || lim=$((limit / 2))
 		local tr=-
 		[ -n "${torch[$opt]:-}" ] && tr=$(awk -v a="$sps" -v b="${torch[$opt]}" 'BEGIN{printf "%.2fx", a/b}')
-		printf '%-22s %-4s %10.0f %8.1f %8.0f %7.1f%% %9s %10s %8.1f%%\n' "$net" "$opt" "$sps" "$gf" \
-			"$lim" "$(awk -v a="$sps" -v b="$lim" 'BEGIN{print 100*a/b}')" "${torch[$opt]:--}" "$tr" "$permeval"
+		local mlim=$memlim
+		[ "$opt" = sgd ] || mlim=$((memlim / 2))
+		printf '%-22s %-4s %10.0f %8.1f %8.0f %7.1f%% %9.0f %7.1f%% %9s %10s %8.1f%%\n' "$net" "$opt" "$sps" "$gf" \
+			"$lim" "$(awk -v a="$sps" -v b="$lim" 'BEGIN{print 100*a/b}')" "$mlim" \
+			"$(awk -v a="$sps" -v b="$mlim" 'BEGIN{print 100*a/b}')" "${torch[$opt]:--}" "$tr" "$permeval"
 	done < <("$bin/train_bench" --examples "$examples" "$batch" "$@")
 	echo "$core" >"${TMPDIR:-/tmp}/plasticity-bench-core"
 }
 
-printf '%-22s %-4s %10s %8s %8s %8s %9s %10s %9s\n' network opt samples/s GFLOP/s limit "%limit" torch "vs torch" perm+eval
+printf '%-22s %-4s %10s %8s %8s %8s %9s %8s %9s %10s %9s\n' network opt samples/s GFLOP/s limit "%limit" \
+	memlimit "%mem" torch "vs torch" perm+eval
+row "784-256x3-10 b1" 20000 1 256 256 256
+row "784-256x3-10 b16" 20000 16 256 256 256
 row "784-256x3-10 b64" 60000 64 256 256 256
 row "784-1000x3-10 b128" 10000 128 1000 1000 1000
 echo "OpenBLAS core: $(cat "${TMPDIR:-/tmp}/plasticity-bench-core"); limit = GEMM-only samples/s (halved for SAM/GNP: two gradients per step)"
+echo "memlimit = samples/s if a step only moved its weights (12 bytes per parameter per step, at the triad bandwidth of bw_bench for the network's size; halved for SAM/GNP)"
 "$bin/train_bench" --examples 60000 --diagnostics 64 256 256 256 2>/dev/null | awk '
 	/^diag/ {printf "diagnostics, 784-256x3-10, 1,000 probe examples: default set %.0f ms per task = %.1f%% of a 60,000-example SGD task at batch 64 (%.2f s); lambda_max %.2f s (%d iterations)\n", 1000 * $3, 100 * $3 / $2, $2, $4, $5}'
 "$bin/train_bench" --examples 20000 --jobs-scaling 64 256 256 256 2>/dev/null | awk '
