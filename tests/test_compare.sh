@@ -70,7 +70,7 @@ wait_for() {
 	return 1
 }
 T -f /dev/null new-session -d -s ui -x 110 -y 30 \
-	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/A' '$tmp/B'; echo EXIT=\$? >'$tmp/exit'; sleep 60"
+	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/A' '$tmp/B'; echo EXIT=\$? >'$tmp/exit'; sleep 60"
 ok_if "wait_for 'read-only view'" "ui --open A B opens both"
 ok_if "screen | grep -qE '^● A: sgd lr=0.05 ' && screen | grep -qE '^■ A: sam lr=0.05 rho=0.05 ' &&
 	screen | grep -qE '^◆ B: sam (lr=0.05 )?rho=0.2 '" "... every method in the table, labelled by directory"
@@ -85,9 +85,18 @@ is "$(cat "$tmp/exit" 2>/dev/null)" "EXIT=0" "q leaves with status 0"
 T kill-session -t ui
 rm -f "$tmp/exit"
 T -f /dev/null new-session -d -s ui -x 110 -y 30 \
-	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/A' '$tmp/C'; sleep 60"
+	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/A' '$tmp/C'; sleep 60"
 ok_if "wait_for 'no paired statistics: .*C differs from .*A in seed'" "ui --open A C says why nothing is paired"
 ok_if "! screen | grep -q 'p.loss vs base'" "... and shows no paired column"
+T send-keys -t ui f
+ok_if "wait_for 'figures: [0-9]+ PNG files in .*A/figures-compare/'" "f there writes the figures beside A's"
+ok_if "[ -s '$tmp/A/figures-compare/accuracy.png' ] && [ ! -e '$tmp/A/figures-compare/comparison.png' ]" \
+	"... with no paired comparison figure, since the runs do not pair"
+T send-keys -t ui w
+ok_if "wait_for '^exported '" "w exports the merged view"
+exported=$(screen | sed -n 's/^exported \([^ ]*\).*/\1/p' | head -1)
+ok_if "[ -n '$exported' ] && [ -s '$tmp/$exported/summary.csv' ] && [ ! -e '$tmp/$exported/comparisons.csv' ]" \
+	"... without comparisons.csv ($exported)"
 # A method whose runs sit at chance is flagged on screen, not read as plasticity:
 # A's SAM rows rewritten to 0.1 (domain chance) on every task.
 cp -R "$tmp/A" "$tmp/Z"
@@ -95,7 +104,7 @@ awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
 	$c["method_index"] == 1 { $c["test_acc"] = "0.100000" } { print }' "$tmp/A/results.csv" >"$tmp/Z/results.csv"
 T kill-session -t ui
 T -f /dev/null new-session -d -s ui -x 110 -y 30 \
-	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/Z'; sleep 60"
+	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/Z'; sleep 60"
 ok_if "wait_for 'read-only view' && screen | grep -qE '^■ sam( lr=0.05 rho=0.05)? \\[3 collapsed\\] '" \
 	"runs at chance are marked [3 collapsed] in the table"
 ok_if "screen | grep -qE '^● sgd lr=0.05 +\\*?3 '" "... and the other method is not"
