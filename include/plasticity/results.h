@@ -52,6 +52,11 @@ void results_put(struct results *res, int method, int run, const struct task_res
 void results_clear_run(struct results *res, int method, int run);
 const struct task_result *results_get(const struct results *res, int method, int run,
                                       int task);
+/* Cells filled, over the whole grid. */
+long results_done_count(const struct results *res);
+/* Whether run r of method m is over: every task done, or it diverged (a
+ * diverged run stops there). A resume, a reuse and an estimate skip it. */
+int results_run_over(const struct results *res, int method, int run);
 /* Mean test accuracy on task over the runs that finished it (NAN if none);
  * *nruns (if not NULL) gets their number. Diverged runs are left out. */
 double results_task_mean(const struct results *res, int method, int task, int *nruns);

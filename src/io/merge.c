@@ -172,20 +172,6 @@ enum pl_status rundir_merge(char *const *dirs, int n, struct preset *p,
 	return st;
 }
 
-/* Every task of run r of method m is done, or it stopped where it diverged. */
-static int run_final(const struct results *res, int m, int r)
-{
-	for (int t = 0; t < res->tasks; t++) {
-		const struct task_result *c = results_get(res, m, r, t);
-
-		if (c == NULL)
-			return 0;
-		if (c->diverged)
-			return 1;
-	}
-	return 1;
-}
-
 int results_reuse(struct results *dst, const struct results *src, unsigned char *src_used)
 {
 	int n = 0, runs = dst->runs < src->runs ? dst->runs : src->runs;
@@ -203,7 +189,7 @@ int results_reuse(struct results *dst, const struct results *src, unsigned char 
 			if (method_equal(&dst->p->methods[m], &src->p->methods[k]))
 				from = k;
 		for (int r = 0; from >= 0 && r < runs; r++) {
-			if (!run_final(src, from, r))
+			if (!results_run_over(src, from, r))
 				continue;
 			for (int t = 0; t < src->tasks; t++)
 				if (results_get(src, from, r, t) != NULL)

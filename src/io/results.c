@@ -104,6 +104,30 @@ double results_task_mean(const struct results *res, int method, int task, int *n
 	return n ? sum / n : NAN;
 }
 
+long results_done_count(const struct results *res)
+{
+	size_t n = (size_t)res->nmethods * res->runs * res->tasks;
+	long done = 0;
+
+	for (size_t i = 0; i < n; i++)
+		done += res->done[i];
+	return done;
+}
+
+int results_run_over(const struct results *res, int method, int run)
+{
+	int n = 0;
+
+	for (int t = 0; t < res->tasks; t++) {
+		const struct task_result *c = results_get(res, method, run, t);
+
+		if (c != NULL && c->diverged)
+			return 1;
+		n += c != NULL;
+	}
+	return n == res->tasks;
+}
+
 double results_matrix_cell(const struct results *res, int method, int i, int j)
 {
 	double sum = 0.0;

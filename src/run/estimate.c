@@ -10,6 +10,7 @@
 #include "plasticity/blas.h"
 #include "plasticity/mlp.h"
 #include "plasticity/optim.h"
+#include "plasticity/results.h"
 #include "plasticity/session.h"
 #include "plasticity/util.h"
 
@@ -163,17 +164,12 @@ static double grid_seconds(const struct preset *p, const struct dataset *ds,
 		if (ts < 0)
 			return -1.0;
 		for (int r = 0; r < p->runs; r++) {
-			int todo = 0, over = 0;
+			int todo = p->tasks;
 
-			for (int t = 0; t < p->tasks && !over; t++) {
-				const struct task_result *c =
-				        res ? results_get(res, m, r, t) : NULL;
-
-				todo += c == NULL;
-				over = c != NULL && c->diverged;
-			}
-			if (over || todo == 0)
+			if (res != NULL && results_run_over(res, m, r))
 				continue;
+			for (int t = 0; res != NULL && t < p->tasks; t++)
+				todo -= results_get(res, m, r, t) != NULL;
 			total += ts * todo;
 			longest = ts * todo > longest ? ts * todo : longest;
 			left++;

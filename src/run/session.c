@@ -152,17 +152,9 @@ static unsigned char *finished_runs(const struct results *res)
 	unsigned char *skip = xcalloc((size_t)res->nmethods * res->runs, 1);
 
 	for (int m = 0; m < res->nmethods; m++)
-		for (int r = 0; r < res->runs; r++) {
-			int n = 0, diverged = 0;
-
-			for (int t = 0; t < res->tasks; t++) {
-				const struct task_result *c = results_get(res, m, r, t);
-
-				n += c != NULL;
-				diverged |= c != NULL && c->diverged;
-			}
-			skip[m * res->runs + r] = n == res->tasks || diverged;
-		}
+		for (int r = 0; r < res->runs; r++)
+			skip[m * res->runs + r] =
+			        (unsigned char)results_run_over(res, m, r);
 	return skip;
 }
 

@@ -62,8 +62,7 @@ void ui_progress(const struct ui *u, struct session_progress *pr)
 	if (res == NULL)
 		return;
 	pr->total = res->nmethods * res->runs * res->tasks;
-	for (int i = 0; i < pr->total; i++)
-		pr->done += res->done[i];
+	pr->done = (int)results_done_count(res);
 	pr->frac = pr->total ? (double)pr->done / pr->total : 0.0;
 }
 
@@ -204,14 +203,12 @@ static int begin_session(struct ui *u, const struct preset *p, const char *dir,
 static double estimate_start(struct ui *u)
 {
 	const struct results *src = ui_results(u);
-	long done = 0;
+	long done = src != NULL ? results_done_count(src) : 0;
 	char *key = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&key, &len);
 	double est;
 
-	for (size_t i = 0; src && i < (size_t)src->nmethods * src->runs * src->tasks; i++)
-		done += src->done[i];
 	preset_write(&u->p, fp);
 	fprintf(fp, "|%p|%ld|%s", (const void *)src, done, u->est_shape);
 	fclose(fp);

@@ -28,11 +28,8 @@ static int form_focus(const struct ui *u)
 static void refresh_compare(struct ui *u)
 {
 	const struct results *res = ui_results(u);
-	long done = 0;
+	long done = res != NULL ? results_done_count(res) : 0;
 
-	for (size_t i = 0;
-	     res != NULL && i < (size_t)res->nmethods * res->runs * res->tasks; i++)
-		done += res->done[i];
 	if (res == u->cmp_res && done == u->cmp_done)
 		return;
 	free(u->cmp);
