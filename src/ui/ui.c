@@ -198,6 +198,13 @@ static int begin_session(struct ui *u, const struct preset *p, const char *dir,
 	return 0;
 }
 
+/* The results r may reuse finished runs from: the last grid or the opened
+ * run, never several directories merged (their runs have their own settings). */
+static const struct results *reuse_source(const struct ui *u)
+{
+	return u->viewing && u->o.nopen_more > 0 ? NULL : ui_results(u);
+}
+
 /* What r would train now: the runs results_reuse cannot copy (ui_start_run),
  * at the measured rates; cached until the form or the results change. */
 static double estimate_start(struct ui *u)
@@ -218,11 +225,11 @@ static double estimate_start(struct ui *u)
 	}
 	free(u->est_key);
 	u->est_key = key;
-	if (src != NULL && !(u->viewing && u->o.nopen_more > 0)) {
+	if (reuse_source(u) != NULL) {
 		struct results reuse;
 
 		results_init(&reuse, &u->p);
-		results_reuse(&reuse, src, NULL);
+		results_reuse(&reuse, reuse_source(u), NULL);
 		est = estimate_remaining(&u->p, u->ds.name ? &u->ds : NULL, &reuse,
 		                         jobs_of(u), u->est_rates);
 		results_free(&reuse);
@@ -269,11 +276,10 @@ void ui_start_run(struct ui *u)
 		return;
 	/* Methods the edit left alone keep the runs they finished (same seeds,
 	 * same numbers); only the others train. */
-	/* Not from several directories merged: their runs have their own settings. */
-	if (ui_results(u) != NULL && !(u->viewing && u->o.nopen_more > 0)) {
+	if (reuse_source(u) != NULL) {
 		reuse = xmalloc(sizeof(*reuse));
 		results_init(reuse, &u->p);
-		nreused = results_reuse(reuse, ui_results(u), used);
+		nreused = results_reuse(reuse, reuse_source(u), used);
 		if (nreused == 0) {
 			results_free(reuse);
 			free(reuse);
