@@ -231,6 +231,7 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 {
 	const struct results *res = ui_results(u);
 	double *acc = NULL, lo = INFINITY, hi = -INFINITY;
+	struct table_row rows[PRESET_MAX_METHODS];
 	char head[256];
 	int y = y0 + 1, T = res != NULL ? res->tasks : 0, lw, need = 0, full = 0;
 
@@ -257,17 +258,17 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 		         "accuracy, each row its own scale (y: one axis)");
 	else
 		snprintf(head, sizeof(head), "accuracy, one axis %.2f-%.2f (y: per row)",
-		         lo, hi < lo + 0.05 ? lo + 0.05 : hi);
+		         lo, hi);
 	put(y0, x, w, role_attr(u, ROLE_DIM), head);
 	/* The label column: a quarter of the panel, wider (up to a half) when a
 	 * method's distinguishing label needs it, so no value is cut. */
 	lw = w / 4 < 14 ? 14 : w / 4 > 30 ? 30 : w / 4;
 	for (int m = 0; res != NULL && m < res->nmethods; m++) {
-		struct table_row row;
-
-		fill_row(u, res, m, &row);
-		need = (int)strlen(row.brief) > need ? (int)strlen(row.brief) : need;
-		full = (int)strlen(row.label) > full ? (int)strlen(row.label) : full;
+		fill_row(u, res, m, &rows[m]);
+		need = (int)strlen(rows[m].brief) > need ? (int)strlen(rows[m].brief)
+		                                         : need;
+		full = (int)strlen(rows[m].label) > full ? (int)strlen(rows[m].label)
+		                                         : full;
 	}
 	for (int i = 0; i < u->nearlier; i++) { /* shown as "(e)label" */
 		int b = 3 + (int)strlen(u->earlier[i].row.brief);
@@ -282,12 +283,8 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 		lw = full;
 	else if (need > lw)
 		lw = need < w / 2 ? need : w / 2 > lw ? w / 2 : lw;
-	for (int m = 0; res != NULL && m < res->nmethods && y < y0 + h; m++) {
-		struct table_row row;
-
-		fill_row(u, res, m, &row);
-		draw_curve(u, y++, x, w, lw, &row, acc + (size_t)m * T, T, m, lo, hi);
-	}
+	for (int m = 0; res != NULL && m < res->nmethods && y < y0 + h; m++)
+		draw_curve(u, y++, x, w, lw, &rows[m], acc + (size_t)m * T, T, m, lo, hi);
 	free(acc);
 	for (int i = u->nearlier - 1; i >= 0 && y < y0 + h; i--)
 		draw_curve(u, y++, x, w, lw, &u->earlier[i].row, u->earlier[i].acc,
