@@ -535,22 +535,31 @@ enum pl_status plot_matrix(const struct results *res, int m, enum plot_format f,
 	return canvas_close(&cv, cause);
 }
 
+/* "method  vs  baseline" for a comparison's row. */
+static void pair_label(const struct results *res, const struct comparison *c, char *buf,
+                       size_t len)
+{
+	char a[160], b[160];
+
+	method_label(&res->p->methods[c->method], a, sizeof(a));
+	method_label(&res->p->methods[c->baseline], b, sizeof(b));
+	snprintf(buf, len, "%s  vs  %s", a, b);
+}
+
 /* The paired differences in plasticity loss, as a forest plot. */
 static enum pl_status plot_comparison(const struct results *res,
                                       const struct comparison *c, int nc,
                                       enum plot_format f, const char *path, char **cause)
 {
 	double lo = 0.0, hi = 0.0, step, label_w = 0.0, row = 22.0;
-	char label[400], a_lab[160], b_lab[160], title[256];
+	char label[400], title[256];
 	struct plot_axes a;
 	struct canvas cv;
 	enum pl_status st;
 
 	scratch_open(&cv);
 	for (int k = 0; k < nc; k++) {
-		method_label(&res->p->methods[c[k].method], a_lab, sizeof(a_lab));
-		method_label(&res->p->methods[c[k].baseline], b_lab, sizeof(b_lab));
-		snprintf(label, sizeof(label), "%s  vs  %s", a_lab, b_lab);
+		pair_label(res, &c[k], label, sizeof(label));
 		label_w = fmax(label_w, canvas_text_width(&cv, FONT_NOTE, 0, label));
 		lo = fmin(lo, isfinite(c[k].lo) ? c[k].lo : c[k].mean);
 		hi = fmax(hi, isfinite(c[k].hi) ? c[k].hi : c[k].mean);
@@ -599,9 +608,7 @@ static enum pl_status plot_comparison(const struct results *res,
 		double y = plot_axes_y(&a, k + 1), rgb[3];
 		char p[48];
 
-		method_label(&res->p->methods[c[k].method], a_lab, sizeof(a_lab));
-		method_label(&res->p->methods[c[k].baseline], b_lab, sizeof(b_lab));
-		snprintf(label, sizeof(label), "%s  vs  %s", a_lab, b_lab);
+		pair_label(res, &c[k], label, sizeof(label));
 		canvas_gray(&cv, 0.0);
 		canvas_text(&cv, a.x - 12, y, FONT_NOTE, 0, 1.0, 0.5, label);
 		plot_method_rgb(c[k].method, rgb);
