@@ -72,17 +72,26 @@ static enum pl_status flush_files(struct session *s, int final, char **cause)
 	return st;
 }
 
+/*
+ * Count cell c of method m in (sign 1) or out (-1) of the progress: tasks
+ * done and diverged, the cost done, and the tasks a diverged run will not
+ * train taken off the total.
+ */
+static void tally(struct session *s, int m, const struct task_result *c, int sign)
+{
+	s->done += sign;
+	s->diverged += sign * c->diverged;
+	s->cost_done += sign * s->cost[m];
+	if (c->diverged)
+		s->cost_total -= sign * s->cost[m] * (s->p.tasks - c->task - 1);
+}
+
 static void on_task(struct session *s, const struct grid_event *ev)
 {
 	const struct task_result *r = ev->result;
 
-	if (results_get(&s->res, ev->method, ev->run, r->task) == NULL) {
-		s->done++;
-		s->diverged += r->diverged;
-		s->cost_done += s->cost[ev->method];
-		if (r->diverged)
-			s->cost_total -= s->cost[ev->method] * (s->p.tasks - r->task - 1);
-	}
+	if (results_get(&s->res, ev->method, ev->run, r->task) == NULL)
+		tally(s, ev->method, r, 1);
 	if (!ev->restored) {
 		s->samples += r->samples;
 		s->cost_trained += s->cost[ev->method];
@@ -98,13 +107,8 @@ static void on_reset(struct session *s, int method, int run)
 	for (int t = 0; t < s->p.tasks; t++) {
 		const struct task_result *r = results_get(&s->res, method, run, t);
 
-		if (r != NULL) {
-			s->done--;
-			s->diverged -= r->diverged;
-			s->cost_done -= s->cost[method];
-			if (r->diverged)
-				s->cost_total += s->cost[method] * (s->p.tasks - t - 1);
-		}
+		if (r != NULL)
+			tally(s, method, r, -1);
 	}
 	results_clear_run(&s->res, method, run);
 	if (s->cb.reset != NULL)
@@ -194,12 +198,8 @@ static void adopt_results(struct session *s, struct results *res)
 				const struct task_result *c =
 				        results_get(&s->res, m, r, t);
 
-				s->done += c != NULL;
-				s->diverged += c != NULL && c->diverged;
-				s->cost_done += c != NULL ? s->cost[m] : 0.0;
-				if (c != NULL && c->diverged)
-					s->cost_total -=
-					        s->cost[m] * (s->p.tasks - t - 1);
+				if (c != NULL)
+					tally(s, m, c, 1);
 			}
 }
 
