@@ -7,7 +7,7 @@ set -u
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-compare.XXXXXX")
 sock="plasticity-cmp-$$"
-T() { tmux -L "$sock" "$@"; }
+. "${SRCDIR:-.}/tests/tmux.sh"
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 "$GEN_IDX" "$tmp/data" --train 600 --test 200 >/dev/null
 export PLASTICITY_DATA="$tmp/data"
@@ -61,14 +61,6 @@ if ! command -v tmux >/dev/null; then
 	exit
 fi
 T -f /dev/null new-session -d -s keep -x 80 -y 24 "sleep 120"
-screen() { T capture-pane -t ui -p; }
-wait_for() {
-	for _ in $(seq 1 200); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 T -f /dev/null new-session -d -s ui -x 110 -y 30 \
 	"cd '$tmp' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$PLASTICITY' ui --open '$tmp/A' '$tmp/B'; echo EXIT=\$? >'$tmp/exit'; sleep 60"
 ok_if "wait_for 'read-only view'" "ui --open A B opens both"

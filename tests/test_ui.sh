@@ -11,7 +11,7 @@ if ! command -v tmux >/dev/null; then
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-ui.XXXXXX")
 sock="plasticity-test-$$"
-T() { tmux -L "$sock" "$@"; }
+. "${SRCDIR:-.}/tests/tmux.sh"
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 "$GEN_IDX" "$tmp/data" --train 3000 --test 500 >/dev/null
 cp -r "$SRCDIR/themes" "$tmp/themes" # as when run from the source tree
@@ -29,28 +29,10 @@ methods:
     rho: 0.05
 YAML
 
-screen() { T capture-pane -t ui -p; }
 # Killing the last session makes the tmux server exit, and a new-session
 # sent while it exits can be lost (seen when make check runs tests side by
 # side): a second session keeps the server up between the UI's sessions.
 retire_ui() { T kill-session -t ui; }
-# Wait until the screen matches a regular expression (10 s at most: make
-# check runs the training tests beside this one on the same cores).
-wait_for() {
-	for _ in $(seq 1 200); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# Wait until the screen no longer matches (5 s at most).
-wait_gone() {
-	for _ in $(seq 1 100); do
-		screen | grep -qE -- "$1" || return 0
-		sleep 0.05
-	done
-	return 1
-}
 tasks_done() { screen | sed -n 's/^ *\([0-9]*\)\/[0-9]* tasks \[.*/\1/p' | head -1; }
 
 T -f /dev/null new-session -d -s keep -x 80 -y 24 "sleep 600"
