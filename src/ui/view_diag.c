@@ -126,6 +126,9 @@ static int draw_metric(struct ui *u, const struct results *res,
 			if (isfinite(v[t]))
 				last = t;
 		method_label(&res->p->methods[m], label, sizeof(label));
+		/* Too long: what sets it apart, so no value is cut in half. */
+		if ((int)strlen(label) > lw - 2)
+			method_label_short(res->p, m, label, sizeof(label));
 		snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, m), lw - 2, lw - 2,
 		         label);
 		put(y, 1, lw, a, line);

@@ -196,6 +196,9 @@ static void draw_curve(struct ui *u, int y, int x, int w, int lw,
 	if ((int)strlen(label) > lw && row->brief[0] != '\0')
 		snprintf(label, sizeof(label), "%s%s", row->earlier ? "(e)" : "",
 		         row->brief);
+	/* Still too long: the table says [N diverged] and [N collapsed]. */
+	if ((int)strlen(label) > lw && strstr(label, " [") != NULL)
+		*strstr(label, " [") = '\0';
 	snprintf(line, sizeof(line), "%s %-*.*s", glyph(u, method), lw, lw, label);
 	put(y, x, w, a, line);
 	if (sw < 4)
@@ -215,6 +218,14 @@ static void draw_curve(struct ui *u, int y, int x, int w, int lw,
 	} else {
 		put(y, x + lw + 3 + sw + 1, 6, role_attr(u, ROLE_DIM), "-");
 	}
+}
+
+/* The length of a label without its " [N diverged]" and " [N collapsed]" marks. */
+static int unmarked_len(const char *s)
+{
+	const char *mark = strstr(s, " [");
+
+	return mark != NULL ? (int)(mark - s) : (int)strlen(s);
 }
 
 /* Widen [*lo, *hi] by the finite values of v[0..n). */
@@ -265,24 +276,27 @@ static void draw_curves(struct ui *u, int y0, int x, int w, int h)
 	lw = w / 4 < 14 ? 14 : w / 4 > 30 ? 30 : w / 4;
 	for (int m = 0; res != NULL && m < res->nmethods; m++) {
 		fill_row(u, res, m, &rows[m]);
-		need = (int)strlen(rows[m].brief) > need ? (int)strlen(rows[m].brief)
-		                                         : need;
+		need = unmarked_len(rows[m].brief) > need ? unmarked_len(rows[m].brief)
+		                                          : need;
 		full = (int)strlen(rows[m].label) > full ? (int)strlen(rows[m].label)
 		                                         : full;
 	}
 	for (int i = 0; i < u->nearlier; i++) { /* shown as "(e)label" */
-		int b = 3 + (int)strlen(u->earlier[i].row.brief);
+		int b = 3 + unmarked_len(u->earlier[i].row.brief);
 		int l = 3 + (int)strlen(u->earlier[i].row.label);
 
 		need = b > need ? b : need;
 		full = l > full ? l : full;
 	}
 	/* Whole labels if a third of the panel holds them, else what sets the
-	 * methods apart, in up to half of it. */
+	 * methods apart, in up to half of it; the curves keep a quarter of the
+	 * panel (at least 8 cells) beside the 16-cell value column. */
 	if (full > lw && full <= w / 3)
 		lw = full;
 	else if (need > lw)
 		lw = need < w / 2 ? need : w / 2 > lw ? w / 2 : lw;
+	if (lw > w - 19 - (w / 4 > 8 ? w / 4 : 8))
+		lw = w - 19 - (w / 4 > 8 ? w / 4 : 8);
 	for (int m = 0; res != NULL && m < res->nmethods && y < y0 + h; m++)
 		draw_curve(u, y++, x, w, lw, &rows[m], acc + (size_t)m * T, T, m, lo, hi);
 	free(acc);
