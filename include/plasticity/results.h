@@ -24,8 +24,8 @@ struct results {
 struct method_summary {
 	int runs_done;          /* runs with every task finished */
 	int tasks_done;         /* cells filled */
-	double first, first_se; /* mean test accuracy over the first 10% of tasks */
-	double last, last_se;   /* ... the last 10% */
+	double first, first_se; /* mean test accuracy over the first window tasks */
+	double last, last_se;   /* ... the last window tasks (results_window) */
 	double loss, loss_se;   /* first - last: plasticity loss */
 	double mean, mean_se;   /* over all tasks */
 	double samples_per_s;   /* training throughput of one run, mean */
