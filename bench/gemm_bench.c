@@ -54,17 +54,18 @@ int main(int argc, char **argv)
 
 		do {
 			for (int l = 0; l < n; l++)
-				gemm(0, 1, B, sizes[l + 1], sizes[l], 1.0f, act[l],
-				     sizes[l], w[l], sizes[l], 1.0f, act[l + 1],
+				gemm(0, 0, B, sizes[l + 1], sizes[l], 1.0f, act[l],
+				     sizes[l], w[l], sizes[l + 1], 1.0f, act[l + 1],
 				     sizes[l + 1]);
 			for (int l = n - 1; l >= 0; l--) {
-				gemm(1, 0, sizes[l + 1], sizes[l], B, 1.0f, delta[l & 1],
-				     sizes[l + 1], act[l], sizes[l], 0.0f, dw[l],
-				     sizes[l]);
+				gemm(1, 0, sizes[l], sizes[l + 1], B, 1.0f, act[l],
+				     sizes[l], delta[l & 1], sizes[l + 1], 0.0f, dw[l],
+				     sizes[l + 1]);
 				if (l > 0)
-					gemm(0, 0, B, sizes[l], sizes[l + 1], 1.0f,
-					     delta[l & 1], sizes[l + 1], w[l], sizes[l],
-					     0.0f, delta[(l + 1) & 1], sizes[l]);
+					gemm(0, 1, B, sizes[l], sizes[l + 1], 1.0f,
+					     delta[l & 1], sizes[l + 1], w[l],
+					     sizes[l + 1], 0.0f, delta[(l + 1) & 1],
+					     sizes[l]);
 			}
 			steps++;
 			t = pl_now() - t0;

@@ -72,7 +72,7 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 				double z = bias[o];
 
 				for (int i = 0; i < sizes[l]; i++)
-					z += W[o * sizes[l] + i] * act[l][b][i];
+					z += W[i * sizes[l + 1] + o] * act[l][b][i];
 				act[l + 1][b][o] = (l + 1 < NL && z < 0) ? 0 : z;
 			}
 	}
@@ -98,14 +98,14 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 			for (int o = 0; o < sizes[l + 1]; o++) {
 				gb[o] += delta[b][o];
 				for (int i = 0; i < sizes[l]; i++)
-					gW[o * sizes[l] + i] +=
+					gW[i * sizes[l + 1] + o] +=
 					        delta[b][o] * act[l][b][i];
 			}
 			for (int i = 0; i < sizes[l]; i++) {
 				double s = 0.0;
 
 				for (int o = 0; o < sizes[l + 1]; o++)
-					s += delta[b][o] * W[o * sizes[l] + i];
+					s += delta[b][o] * W[i * sizes[l + 1] + o];
 				din[b][i] = act[l][b][i] > 0 ? s : 0.0;
 			}
 		}

@@ -64,7 +64,7 @@ static void test_units(void)
 	int sizes[3] = {3, 4, 2};
 	struct mlp *m = mlp_new(2, sizes, 4);
 	float *w = mlp_params(m), x[6 * 3];
-	float *w0 = w + mlp_weight_offset(m, 0), *b0 = w + mlp_bias_offset(m, 0);
+	float *b0 = w + mlp_bias_offset(m, 0);
 	uint8_t y[6] = {0, 1, 0, 1, 1, 0};
 	struct probe *pr = probe_new(m, 6);
 	struct probe_cfg cfg = {PROBE_DEAD | PROBE_DORMANT, 0.1, 0.05, 20, 0, 1, 0};
@@ -76,10 +76,12 @@ static void test_units(void)
 	for (int i = 0; i < 18; i++)
 		x[i] = rng_uniform(&r);
 	for (int k = 0; k < 3; k++) {
-		w0[0 * 3 + k] = -1.0f;  /* unit 0: -sum x - 0.1 < 0 always */
-		w0[1 * 3 + k] = 0.001f; /* unit 1: ~0.0015, vs ~1.5 for the others */
-		w0[2 * 3 + k] = 1.0f;
-		w0[3 * 3 + k] = 0.5f + 0.25f * k;
+		w[mlp_weight_index(m, 0, 0, k)] =
+		        -1.0f; /* unit 0: -sum x - 0.1 < 0 always */
+		w[mlp_weight_index(m, 0, 1, k)] =
+		        0.001f; /* unit 1: ~0.0015, vs ~1.5 for the others */
+		w[mlp_weight_index(m, 0, 2, k)] = 1.0f;
+		w[mlp_weight_index(m, 0, 3, k)] = 0.5f + 0.25f * k;
 	}
 	b0[0] = -0.1f;
 	b0[2] = 0.2f;
@@ -105,7 +107,8 @@ struct ref {
 	const uint8_t *y;
 };
 
-/* Parameters as the flat float buffer orders them: W1 (hid, in), b1, W2, b2. */
+/* Parameters as the flat float buffer orders them: W1 (in, hid), b1, W2
+ * (hid, out), b2 (input-major, mlp.h). */
 static double ref_loss(const struct ref *f, const double *th)
 {
 	const double *W1 = th, *b1 = W1 + f->hid * f->in, *W2 = b1 + f->hid,
@@ -118,13 +121,13 @@ static double ref_loss(const struct ref *f, const double *th)
 		for (int j = 0; j < f->hid; j++) {
 			h[j] = b1[j];
 			for (int k = 0; k < f->in; k++)
-				h[j] += W1[j * f->in + k] * f->x[e * f->in + k];
+				h[j] += W1[k * f->hid + j] * f->x[e * f->in + k];
 			h[j] = h[j] > 0 ? h[j] : 0;
 		}
 		for (int c = 0; c < f->out; c++) {
 			z[c] = b2[c];
 			for (int j = 0; j < f->hid; j++)
-				z[c] += W2[c * f->hid + j] * h[j];
+				z[c] += W2[j * f->out + c] * h[j];
 			mx = z[c] > mx ? z[c] : mx;
 		}
 		for (int c = 0; c < f->out; c++)

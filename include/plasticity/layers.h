@@ -1,21 +1,23 @@
 /*
  * layers.h - forward/backward pairs of the MLP's pieces, on raw buffers.
  *
- * Shapes are row-major, batch first; weights are (out, in) as in PyTorch's
- * nn.Linear. Backward functions overwrite their gradients: each parameter
- * is used once per pass, so nothing needs zeroing first.
+ * Shapes are row-major, batch first; weights are (in, out), input-major
+ * (the transpose of PyTorch's nn.Linear), so the weights one input feeds
+ * are one contiguous row: a zero input skips its row (mlp.h). Backward functions
+ * overwrite their gradients: each parameter is used once per pass, so nothing needs
+ * zeroing first.
  */
 #ifndef PLASTICITY_LAYERS_H
 #define PLASTICITY_LAYERS_H
 
 #include <stdint.h>
 
-/* out (B, nout) = in (B, nin) . W^T (nin, nout) + b (nout) */
+/* out (B, nout) = in (B, nin) . W (nin, nout) + b (nout) */
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B,
                     int nin, int nout);
 /*
- * dw (nout, nin) = dout^T . in;  db (nout) = column sums of dout;
- * din (B, nin) = dout . W, skipped when din is NULL (the first layer).
+ * dw (nin, nout) = in^T . dout;  db (nout) = column sums of dout;
+ * din (B, nin) = dout . W^T, skipped when din is NULL (the first layer).
  */
 void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                      const float *w, int B, int nin, int nout);

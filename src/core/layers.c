@@ -16,7 +16,7 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
 {
 	for (int i = 0; i < B; i++)
 		memcpy(out + (size_t)i * nout, b, (size_t)nout * sizeof(float));
-	gemm(0, 1, B, nout, nin, 1.0f, in, nin, w, nin, 1.0f, out, nout);
+	gemm(0, 0, B, nout, nin, 1.0f, in, nin, w, nout, 1.0f, out, nout);
 }
 
 PL_HOT static void column_sums(float *db, const float *dout, int B, int nout)
@@ -34,10 +34,10 @@ void linear_backward(float *din, float *dw, float *db, const float *dout, const 
                      const float *w, int B, int nin, int nout)
 {
 	/* Overwrite, not accumulate: saves zeroing the whole gradient per step. */
-	gemm(1, 0, nout, nin, B, 1.0f, dout, nout, in, nin, 0.0f, dw, nin);
+	gemm(1, 0, nin, nout, B, 1.0f, in, nin, dout, nout, 0.0f, dw, nout);
 	column_sums(db, dout, B, nout);
 	if (din != NULL)
-		gemm(0, 0, B, nin, nout, 1.0f, dout, nout, w, nin, 0.0f, din, nin);
+		gemm(0, 1, B, nin, nout, 1.0f, dout, nout, w, nout, 0.0f, din, nin);
 }
 
 PL_HOT void relu_forward(float *x, int n)

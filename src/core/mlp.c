@@ -1,7 +1,8 @@
 /*
  * mlp.c - a multilayer perceptron on one flat parameter buffer.
  *
- * Layout of params: for each layer l, weights (out, in) then biases (out).
+ * Layout of params: for each layer l, weights (in, out), input-major, then
+ * biases (out).
  * Activations of every layer are kept from the forward pass for the backward
  * pass; all buffers are allocated once in mlp_new for max_batch examples.
  */
@@ -89,6 +90,11 @@ size_t mlp_weight_offset(const struct mlp *m, int l)
 	return m->woff[l];
 }
 
+size_t mlp_weight_index(const struct mlp *m, int l, int out, int in)
+{
+	return m->woff[l] + (size_t)in * m->sizes[l + 1] + (size_t)out;
+}
+
 size_t mlp_bias_offset(const struct mlp *m, int l)
 {
 	return m->boff[l];
@@ -105,11 +111,14 @@ void mlp_init(struct mlp *m, struct rng *r)
 	memset(m->params, 0, m->nparams * sizeof(float));
 	for (int l = 0; l < m->nlayers; l++) {
 		float bound = 1.0f / sqrtf((float)m->sizes[l]);
-		size_t nw = (size_t)m->sizes[l] * m->sizes[l + 1];
+		size_t nin = (size_t)m->sizes[l], nout = (size_t)m->sizes[l + 1],
+		       nw = nin * nout;
 		float *w = m->params + m->woff[l], *b = m->params + m->boff[l];
 
-		for (size_t i = 0; i < nw; i++)
-			w[i] = (2.0f * rng_uniform(r) - 1.0f) * bound;
+		/* Drawn in nn.Linear's (out, in) order, stored input-major. */
+		for (size_t k = 0; k < nw; k++)
+			w[(k % nin) * nout + k / nin] =
+			        (2.0f * rng_uniform(r) - 1.0f) * bound;
 		for (int i = 0; i < m->sizes[l + 1]; i++)
 			b[i] = (2.0f * rng_uniform(r) - 1.0f) * bound;
 	}

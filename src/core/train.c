@@ -416,8 +416,9 @@ static void ckpt_header(const struct run *r, struct ckpt_header *h)
 	struct state_buf st[RUN_MAX_STATE];
 
 	memset(h, 0, sizeof(*h));
-	memcpy(h->magic, "PLCKPT3", 8);
-	h->version = 3;
+	/* Version 4: weights input-major (mlp.h); version 3 held them (out, in). */
+	memcpy(h->magic, "PLCKPT4", 8);
+	h->version = 4;
 	h->method = r->method_index;
 	h->run = r->run_index;
 	h->done = r->done;
@@ -507,10 +508,14 @@ static enum pl_status ckpt_read_header(struct run *r, FILE *fp, uint64_t *sum,
 	struct ckpt_header want;
 
 	ckpt_header(r, &want);
-	if (!ckpt_read(fp, sum, h, sizeof(*h)) || memcmp(h->magic, want.magic, 8) != 0 ||
-	    h->version != want.version)
+	if (!ckpt_read(fp, sum, h, sizeof(*h)) || memcmp(h->magic, "PLCKPT", 6) != 0)
 		return pl_fail(cause, PL_ERR_DATA, "%s: not a plasticity checkpoint",
 		               path);
+	if (memcmp(h->magic, want.magic, 8) != 0 || h->version != want.version)
+		return pl_fail(cause, PL_ERR_DATA,
+		               "%s: a checkpoint of another plasticity version (format "
+		               "%.8s, this one reads %.8s)",
+		               path, h->magic, want.magic);
 	if (h->method != want.method || h->run != want.run || h->seed != want.seed ||
 	    h->nparams != want.nparams || h->result_size != want.result_size ||
 	    h->done < 0 || h->done > r->p->tasks || h->steps < 0)

@@ -93,11 +93,16 @@ enum pl_status safetensors_write(const char *path, const struct mlp *m,
 	char *h = header(m, perm, meta, nmeta, &data);
 	const float *w = mlp_params((struct mlp *)m);
 	enum pl_status st = atomic_open(&af, path, cause);
+	float *row;
+	int widest = 0;
 
 	if (st != PL_OK) {
 		free(h);
 		return st;
 	}
+	for (int l = 0; l < mlp_nlayers(m); l++)
+		widest = mlp_size(m, l) > widest ? mlp_size(m, l) : widest;
+	row = xalloc_floats((size_t)widest);
 	/* Pad the header with spaces so the data starts 8-byte aligned. */
 	len = (strlen(h) + 7) & ~(uint64_t)7;
 	fwrite(&len, 8, 1, af.fp);
@@ -105,9 +110,16 @@ enum pl_status safetensors_write(const char *path, const struct mlp *m,
 	for (uint64_t i = strlen(h); i < len; i++)
 		fputc(' ', af.fp);
 	for (int l = 0; l < mlp_nlayers(m); l++) {
-		fwrite(w + mlp_weight_offset(m, l), 4,
-		       (size_t)mlp_size(m, l) * mlp_size(m, l + 1), af.fp);
-		fwrite(w + mlp_bias_offset(m, l), 4, (size_t)mlp_size(m, l + 1), af.fp);
+		int nin = mlp_size(m, l), nout = mlp_size(m, l + 1);
+
+		/* Stored (in, out); nn.Linear wants (out, in): one row of it per
+		 * output, gathered from its column. */
+		for (int o = 0; o < nout; o++) {
+			for (int i = 0; i < nin; i++)
+				row[i] = w[mlp_weight_index(m, l, o, i)];
+			fwrite(row, 4, (size_t)nin, af.fp);
+		}
+		fwrite(w + mlp_bias_offset(m, l), 4, (size_t)nout, af.fp);
 	}
 	for (int i = 0; perm != NULL && i < IDX_PIXELS; i++) {
 		int32_t v = perm[i];
@@ -115,5 +127,6 @@ enum pl_status safetensors_write(const char *path, const struct mlp *m,
 		fwrite(&v, 4, 1, af.fp);
 	}
 	free(h);
+	free(row);
 	return atomic_commit(&af, cause);
 }
