@@ -22,6 +22,7 @@
 #include "plasticity/preset_io.h"
 #include "plasticity/idx.h"
 #include "plasticity/mlp.h"
+#include "plasticity/optim.h"
 #include "plasticity/probe.h"
 #include "plasticity/rng.h"
 #include "plasticity/task.h"
@@ -163,6 +164,8 @@ int main(int argc, char **argv)
 			scaling = 1;
 		else if (strcmp(argv[a], "--diagnostics") == 0)
 			diag = 1;
+		else if (strcmp(argv[a], "--generic") == 0)
+			optim_fused_limit(0);
 	}
 	if (argc - a < 2) {
 		fprintf(stderr, "usage: train_bench [--examples N] [--jobs-scaling] "

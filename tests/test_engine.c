@@ -232,6 +232,80 @@ static void test_grid(const struct dataset *ds)
 	free(a);
 }
 
+static void free_results(struct task_result **r, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(r[i]);
+	free(r);
+}
+
+/*
+ * The small-batch path against the generic one over whole tasks (hundreds
+ * of steps, where rounding differences could grow), in both settings, for
+ * every optimizer with and without momentum and weight decay; and the same
+ * numbers with 1 and 2 workers.
+ */
+static void test_paths(const struct dataset *ds)
+{
+	static const enum setting settings[] = {SETTING_DOMAIN, SETTING_CLASS};
+
+	for (int s = 0; s < 2; s++)
+		for (int bs = 1; bs <= 4; bs += 3) {
+			struct preset p = small_preset();
+			int n, all = 1, same = 1;
+			double worst_loss = 0.0, worst_acc = 0.0;
+			struct task_result **fused, **generic, **two;
+
+			p.setting = settings[s];
+			p.batch_size = bs;
+			p.train_examples = 200;
+			p.runs = 1;
+			p.nmethods = 4;
+			method_defaults(&p.methods[0], OPTIM_SGD);
+			method_defaults(&p.methods[1], OPTIM_SAM);
+			method_defaults(&p.methods[2], OPTIM_GNP);
+			method_defaults(&p.methods[3], OPTIM_SGD);
+			for (int k = 0; k < 4; k++)
+				p.methods[k].lr = 0.05;
+			p.methods[3].momentum = 0.9;
+			p.methods[3].weight_decay = 0.001;
+			p.methods[3].lr = 0.01;
+			n = p.nmethods * p.runs * p.tasks;
+			optim_fused_limit(16);
+			fused = grid_results(&p, ds, 1);
+			two = grid_results(&p, ds, 2);
+			optim_fused_limit(0);
+			generic = grid_results(&p, ds, 1);
+			optim_fused_limit(16);
+			for (int i = 0; i < n; i++) {
+				all &= fused[i] && generic[i] && two[i];
+				if (!(fused[i] && generic[i] && two[i]))
+					continue;
+				worst_loss =
+				        fmax(worst_loss, fabs(fused[i]->train_loss -
+				                              generic[i]->train_loss) /
+				                                 generic[i]->train_loss);
+				worst_acc = fmax(worst_acc, fabs(fused[i]->test_acc -
+				                                 generic[i]->test_acc));
+				same &= fused[i]->train_loss == two[i]->train_loss &&
+				        fused[i]->test_acc == two[i]->test_acc;
+			}
+			ok(all && worst_loss < 1e-3 && worst_acc <= 0.01,
+			   "%s, batch %d: the small-batch path trains as the generic one "
+			   "(sgd, sam, gnp, momentum + weight decay; train loss within "
+			   "%.2g relative, test accuracy within %.3f)",
+			   s ? "class" : "domain", bs, worst_loss, worst_acc);
+			ok(all && same,
+			   "%s, batch %d: the small-batch path gives the same numbers "
+			   "with "
+			   "1 and 2 workers",
+			   s ? "class" : "domain", bs);
+			free_results(fused, n);
+			free_results(generic, n);
+			free_results(two, n);
+		}
+}
+
 static void test_stop(const struct dataset *ds)
 {
 	struct preset p = small_preset();
@@ -460,6 +534,7 @@ int main(void)
 	test_streams(&ds);
 	gather_check(&ds);
 	test_grid(&ds);
+	test_paths(&ds);
 	test_stop(&ds);
 	test_hooks(&ds);
 	test_optim_table();

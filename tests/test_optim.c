@@ -1,7 +1,8 @@
 /*
  * test_optim.c - one step of SGD, SAM and GNP against an independent
- * double-precision reference; rho = 0 and lambda = 0 are exactly SGD; GNP's
- * finite-difference direction approaches the gradient of L + lambda ||grad L||.
+ * double-precision reference, through the generic and the small-batch path; rho = 0 and
+ * lambda = 0 are exactly SGD; GNP's finite-difference direction approaches the gradient
+ * of L + lambda ||grad L||.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,29 +16,33 @@
 #include "plasticity/util.h"
 #include "tap.h"
 
-#define B 6
+#define MAXB 16
 static const int sizes[] = {5, 4, 4, 3};
 #define NL 3
 
 struct fixture {
 	struct mlp *m;
-	float x[B * 5];
-	uint8_t y[B];
+	int nb; /* examples in the batch */
+	float x[MAXB * 5];
+	uint8_t y[MAXB];
 	size_t P;
 	float *w0;
 };
 
-static void fixture_init(struct fixture *f, uint64_t seed)
+/* nb examples whose inputs are zero a third of the time (as most of an
+ * MNIST image is), so the small-batch path's skipped rows are exercised. */
+static void fixture_init(struct fixture *f, uint64_t seed, int nb)
 {
 	struct rng r;
 
 	rng_seed(&r, seed, 0, 0);
-	f->m = mlp_new(NL, sizes, B);
+	f->nb = nb;
+	f->m = mlp_new(NL, sizes, MAXB);
 	mlp_init(f->m, &r);
 	f->P = mlp_nparams(f->m);
-	for (int i = 0; i < B * 5; i++)
-		f->x[i] = rng_uniform(&r);
-	for (int i = 0; i < B; i++)
+	for (int i = 0; i < nb * 5; i++)
+		f->x[i] = rng_below(&r, 3) == 0 ? 0.0f : rng_uniform(&r);
+	for (int i = 0; i < nb; i++)
 		f->y[i] = (uint8_t)rng_below(&r, 3);
 	f->w0 = xalloc_floats(f->P);
 	memcpy(f->w0, mlp_params(f->m), f->P * sizeof(float));
@@ -57,17 +62,17 @@ static void fixture_free(struct fixture *f)
 /* Reference loss and gradient in double, straight from the definitions. */
 static double ref_grad(const struct fixture *f, const double *w, double *g)
 {
-	double act[NL + 1][B][8], delta[B][8], loss = 0.0;
+	double act[NL + 1][MAXB][8], delta[MAXB][8], loss = 0.0;
 
 	memset(g, 0, f->P * sizeof(double));
-	for (int b = 0; b < B; b++)
+	for (int b = 0; b < f->nb; b++)
 		for (int i = 0; i < 5; i++)
 			act[0][b][i] = f->x[b * 5 + i];
 	for (int l = 0; l < NL; l++) {
 		const double *W = w + mlp_weight_offset(f->m, l),
 		             *bias = w + mlp_bias_offset(f->m, l);
 
-		for (int b = 0; b < B; b++)
+		for (int b = 0; b < f->nb; b++)
 			for (int o = 0; o < sizes[l + 1]; o++) {
 				double z = bias[o];
 
@@ -76,7 +81,7 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 				act[l + 1][b][o] = (l + 1 < NL && z < 0) ? 0 : z;
 			}
 	}
-	for (int b = 0; b < B; b++) {
+	for (int b = 0; b < f->nb; b++) {
 		double max = act[NL][b][0], sum = 0.0;
 
 		for (int c = 1; c < 3; c++)
@@ -86,15 +91,15 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 		loss += log(sum) + max - act[NL][b][f->y[b]];
 		for (int c = 0; c < 3; c++)
 			delta[b][c] =
-			        (exp(act[NL][b][c] - max) / sum - (c == f->y[b])) / B;
+			        (exp(act[NL][b][c] - max) / sum - (c == f->y[b])) / f->nb;
 	}
 	for (int l = NL - 1; l >= 0; l--) {
 		const double *W = w + mlp_weight_offset(f->m, l);
 		double *gW = g + mlp_weight_offset(f->m, l),
 		       *gb = g + mlp_bias_offset(f->m, l);
-		double din[B][8];
+		double din[MAXB][8];
 
-		for (int b = 0; b < B; b++) {
+		for (int b = 0; b < f->nb; b++) {
 			for (int o = 0; o < sizes[l + 1]; o++) {
 				gb[o] += delta[b][o];
 				for (int i = 0; i < sizes[l]; i++)
@@ -111,7 +116,7 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 		}
 		memcpy(delta, din, sizeof(delta));
 	}
-	return loss / B;
+	return loss / f->nb;
 }
 
 static double dnorm(const double *a, size_t n)
@@ -135,7 +140,17 @@ static void ref_step(const struct fixture *f, const struct method *m, double *ou
 		w[i] = f->w0[i];
 	ref_grad(f, w, g);
 	norm = dnorm(g, P);
-	if (m->optimizer == OPTIM_SAM) {
+	if (m->optimizer == OPTIM_SAM && m->adaptive) {
+		/* e_i = rho w_i^2 g_i / ||w * g|| */
+		double wg = 0.0;
+
+		for (size_t i = 0; i < P; i++)
+			wg += w[i] * g[i] * w[i] * g[i];
+		for (size_t i = 0; i < P; i++)
+			wp[i] = w[i] + m->rho * w[i] * w[i] * g[i] / (sqrt(wg) + 1e-12);
+		ref_grad(f, wp, g2);
+		memcpy(g, g2, P * sizeof(double));
+	} else if (m->optimizer == OPTIM_SAM) {
 		for (size_t i = 0; i < P; i++)
 			wp[i] = w[i] + m->rho * g[i] / (norm + 1e-12);
 		ref_grad(f, wp, g2);
@@ -157,22 +172,33 @@ static void ref_step(const struct fixture *f, const struct method *m, double *ou
 	free(wp);
 }
 
+/* The path the steps of the current round take: 0 the generic one, else the
+ * small-batch path (optim_fused_limit). */
+static int fused_round;
+
+static const char *path(void)
+{
+	return fused_round ? "small-batch path" : "generic path";
+}
+
 static void check_step(struct fixture *f, const struct method *m, const char *what)
 {
 	double *want = xcalloc(f->P, sizeof(double)), worst = 0.0, moved = 0.0;
 	struct optim *o = optim_new(m, f->P);
 	float *w = mlp_params(f->m);
+	int fused = optim_fused_batch(o, f->m, f->nb);
 
 	fixture_reset(f);
 	ref_step(f, m, want);
-	optim_step(o, f->m, f->x, f->y, B);
+	optim_step(o, f->m, f->x, f->y, f->nb);
 	for (size_t i = 0; i < f->P; i++) {
 		worst = fmax(worst, fabs(w[i] - want[i]));
 		moved = fmax(moved, fabs(want[i] - f->w0[i]));
 	}
-	ok(worst < 1e-6 && moved > 1e-3,
-	   "%s: one step matches the double reference (max diff %.2g, step %.2g)", what,
-	   worst, moved);
+	ok(worst < 1e-6 && moved > 1e-3 && fused == (fused_round && !m->adaptive),
+	   "%s, batch %d, %s: one step matches the double reference (max diff %.2g, "
+	   "step %.2g)",
+	   what, f->nb, fused ? "small-batch path" : "generic path", worst, moved);
 	optim_free(o);
 	free(want);
 }
@@ -183,18 +209,18 @@ static void float_step(struct fixture *f, const struct method *m, float *out)
 	struct optim *o = optim_new(m, f->P);
 
 	fixture_reset(f);
-	optim_step(o, f->m, f->x, f->y, B);
+	optim_step(o, f->m, f->x, f->y, f->nb);
 	memcpy(out, mlp_params(f->m), f->P * sizeof(float));
 	optim_free(o);
 }
 
-static void test_steps(void)
+static void test_steps(int nb)
 {
 	struct fixture f;
 	struct method m;
 	float *sgd, *other;
 
-	fixture_init(&f, 7);
+	fixture_init(&f, 7, nb);
 	method_defaults(&m, OPTIM_SGD);
 	m.lr = 0.5;
 	check_step(&f, &m, "sgd lr=0.5");
@@ -206,6 +232,14 @@ static void test_steps(void)
 	check_step(&f, &m, "sam lr=0.5 rho=0.05");
 	m.rho = 0.5;
 	check_step(&f, &m, "sam lr=0.5 rho=0.5");
+	m.momentum = 0.9;
+	m.weight_decay = 0.01;
+	check_step(&f, &m, "sam lr=0.5 rho=0.5 momentum=0.9 weight_decay=0.01");
+	method_defaults(&m, OPTIM_SAM);
+	m.lr = 0.5;
+	m.rho = 0.05;
+	m.adaptive = 1;
+	check_step(&f, &m, "sam lr=0.5 rho=0.05 adaptive (never fused)");
 	method_defaults(&m, OPTIM_GNP);
 	m.lr = 0.5;
 	m.lambda = 0.1;
@@ -214,6 +248,8 @@ static void test_steps(void)
 	m.lambda = 0.05;
 	m.r = 0.1;
 	check_step(&f, &m, "gnp lr=0.5 lambda=0.05 r=0.1");
+	m.weight_decay = 0.01;
+	check_step(&f, &m, "gnp lr=0.5 lambda=0.05 r=0.1 weight_decay=0.01");
 
 	sgd = xalloc_floats(f.P);
 	other = xalloc_floats(f.P);
@@ -225,25 +261,25 @@ static void test_steps(void)
 	m.rho = 0.0;
 	float_step(&f, &m, other);
 	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0,
-	   "sam with rho = 0 takes exactly sgd's step");
+	   "batch %d, %s: sam with rho = 0 takes exactly sgd's step", nb, path());
 	method_defaults(&m, OPTIM_GNP);
 	m.lr = 0.5;
 	m.lambda = 0.0;
 	float_step(&f, &m, other);
 	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0,
-	   "gnp with lambda = 0 takes exactly sgd's step");
+	   "batch %d, %s: gnp with lambda = 0 takes exactly sgd's step", nb, path());
 	method_defaults(&m, OPTIM_SAM);
 	m.lr = 0.5;
 	m.rho = 0.05;
 	float_step(&f, &m, other);
 	ok(memcmp(sgd, other, f.P * sizeof(float)) != 0,
-	   "sam with rho = 0.05 differs from sgd");
+	   "batch %d, %s: sam with rho = 0.05 differs from sgd", nb, path());
 	free(sgd);
 	free(other);
 	fixture_free(&f);
 }
 
-static void test_momentum(void)
+static void test_momentum(int nb)
 {
 	struct fixture f;
 	struct method m;
@@ -252,7 +288,7 @@ static void test_momentum(void)
 	float *fw;
 	double worst = 0.0;
 
-	fixture_init(&f, 11);
+	fixture_init(&f, 11, nb);
 	method_defaults(&m, OPTIM_SGD);
 	m.lr = 0.1;
 	m.momentum = 0.9;
@@ -269,13 +305,15 @@ static void test_momentum(void)
 			v[i] = 0.9 * v[i] + g[i] + 0.001 * w[i];
 			w[i] -= 0.1 * v[i];
 		}
-		optim_step(o, f.m, f.x, f.y, B);
+		optim_step(o, f.m, f.x, f.y, f.nb);
 	}
 	fw = mlp_params(f.m);
 	for (size_t i = 0; i < f.P; i++)
 		worst = fmax(worst, fabs(fw[i] - w[i]));
-	ok(worst < 1e-5,
-	   "sgd momentum 0.9 + weight decay: 3 steps match the reference (%.2g)", worst);
+	ok(worst < 1e-5 && optim_fused_batch(o, f.m, nb) == fused_round,
+	   "batch %d, %s: sgd momentum 0.9 + weight decay: 3 steps match the "
+	   "reference (%.2g)",
+	   nb, path(), worst);
 	optim_free(o);
 	free(w);
 	free(v);
@@ -286,7 +324,7 @@ static void test_momentum(void)
 /* F(w) = L(w) + lambda ||grad L(w)||, in float through the network. */
 static double penalized(struct fixture *f, float *scratch, double lambda)
 {
-	float loss = mlp_loss_grad(f->m, f->x, f->y, B, scratch);
+	float loss = mlp_loss_grad(f->m, f->x, f->y, f->nb, scratch);
 
 	return loss + lambda * vec_norm(scratch, f->P);
 }
@@ -300,7 +338,7 @@ static void test_gnp_limit(void)
 	double *numgrad, err[2], gnorm = 0.0;
 	float *scratch, *w;
 
-	fixture_init(&f, 5);
+	fixture_init(&f, 5, 6);
 	numgrad = xcalloc(f.P, sizeof(double));
 	scratch = xalloc_floats(f.P);
 	w = mlp_params(f.m);
@@ -326,7 +364,7 @@ static void test_gnp_limit(void)
 		o = optim_new(&m, f.P);
 		fixture_reset(&f);
 		/* The direction the base update applies. */
-		optim_direction(o, f.m, f.x, f.y, B, scratch);
+		optim_direction(o, f.m, f.x, f.y, f.nb, scratch);
 		for (size_t i = 0; i < f.P; i++) {
 			double d = scratch[i];
 
@@ -348,9 +386,17 @@ static void test_gnp_limit(void)
 
 int main(void)
 {
+	static const int batches[] = {1, 6, 16};
+
 	blas_init();
-	test_steps();
-	test_momentum();
+	/* Every step test on both paths, at batch 1, 6 and 16. */
+	for (fused_round = 0; fused_round < 2; fused_round++) {
+		optim_fused_limit(fused_round ? 16 : 0);
+		for (int i = 0; i < 3; i++) {
+			test_steps(batches[i]);
+			test_momentum(batches[i]);
+		}
+	}
 	test_gnp_limit();
 	return tap_done();
 }

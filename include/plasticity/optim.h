@@ -34,6 +34,15 @@
 
 struct optim;
 
+/*
+ * A step in the small-batch path's terms (fused.c): up to two gradients,
+ * the second at w + probe g1, and the direction mix[0] g1 + mix[1] g2.
+ */
+struct step_plan {
+	float probe;
+	float mix[2];
+};
+
 struct optim_desc {
 	const char *name;  /* in presets: "sam" */
 	const char *title; /* one line of help */
@@ -50,6 +59,13 @@ struct optim_desc {
 	/* Fill the direction for this batch (optim_impl.h); return the loss at w. */
 	float (*direction)(struct optim *o, struct mlp *m, const float *x,
 	                   const uint8_t *y, int B);
+	/*
+	 * The same step for the small-batch path, given the first gradient's
+	 * norm (0 when passes is 1): fill p and return 0, or return -1 when m's
+	 * step is not of that form (adaptive SAM) and the generic path must take
+	 * it. NULL: never fused.
+	 */
+	int (*plan)(const struct method *m, double gnorm, struct step_plan *p);
 };
 
 extern const struct optim_desc optim_sgd, optim_sam, optim_gnp;
@@ -75,8 +91,23 @@ struct state_buf {
 struct optim *optim_new(const struct method *cfg, size_t nparams);
 void optim_free(struct optim *o);
 
-/* One step on a mini-batch; returns the loss at the weights before the step. */
+/*
+ * One step on a mini-batch; returns the loss at the weights before the step.
+ * Batches of up to MLP_FUSED_MAX (16) examples take the small-batch path
+ * (fused.c) when the optimizer has a plan: no GEMMs, no gradient buffer, the
+ * backward pass and the update fused into one pass over each weight matrix,
+ * and the rows of zero inputs skipped. The same numbers within float
+ * rounding as the generic path (mini-batch gradient, then the base update).
+ */
 float optim_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y, int B);
+/*
+ * The largest batch the small-batch path takes, process-wide, clamped to
+ * [0, 16]; 0 sends every step through the generic path. For benchmarks and
+ * tests that compare the two; set it before any run starts.
+ */
+void optim_fused_limit(int max);
+/* Whether a step of o on B examples of m takes the small-batch path. */
+int optim_fused_batch(const struct optim *o, const struct mlp *m, int B);
 /*
  * The direction a step on this batch would hand to the base update, into
  * dir (nparams), the weights left as they were; returns the loss at w. For

@@ -22,8 +22,9 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 
 /*
  * PL_HOT marks an element-wise hot loop: on x86-64 it is compiled twice,
- * for AVX2 and for the baseline, and the loader picks one at run time, so
- * the binary stays portable and still uses 256-bit vectors where it can.
+ * for x86-64-v3 (AVX2 and FMA) and for the baseline, and the loader picks
+ * one at run time, so the binary stays portable and still uses 256-bit
+ * vectors and fused multiply-adds where it can.
  */
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -39,7 +40,7 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 #if defined(__x86_64__) && defined(__has_attribute) && !defined(PL_TSAN) &&              \
         !defined(PL_NO_CLONES)
 #if __has_attribute(target_clones)
-#define PL_HOT __attribute__((target_clones("avx2", "default")))
+#define PL_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
 #endif
 #ifndef PL_HOT

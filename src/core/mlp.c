@@ -13,20 +13,7 @@
 #include "plasticity/layers.h"
 #include "plasticity/mlp.h"
 #include "plasticity/util.h"
-
-struct mlp {
-	int nlayers; /* linear layers */
-	int sizes[MLP_MAX_LAYERS + 1];
-	int max_batch;
-	size_t nparams;
-	size_t woff[MLP_MAX_LAYERS], boff[MLP_MAX_LAYERS];
-	float *params;                  /* (nparams) */
-	float *act[MLP_MAX_LAYERS + 1]; /* act[l] (max_batch, sizes[l]), l >= 1 */
-	float *probs;                   /* (max_batch, outputs) */
-	float *delta[2];                /* (max_batch, widest) ping-pong gradients */
-	int count_next;                 /* count the next loss_grad's correct answers */
-	int correct;                    /* ... here */
-};
+#include "mlp_impl.h"
 
 struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 {
@@ -54,6 +41,12 @@ struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 	m->probs = xalloc_floats((size_t)max_batch * sizes[nlayers]);
 	m->delta[0] = xalloc_floats((size_t)max_batch * widest);
 	m->delta[1] = xalloc_floats((size_t)max_batch * widest);
+	m->fused_batch = max_batch < MLP_FUSED_MAX ? max_batch : MLP_FUSED_MAX;
+	for (int l = 0; l < nlayers; l++) {
+		m->act2[l + 1] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
+		m->dl[0][l] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
+		m->dl[1][l] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
+	}
 	return m;
 }
 
@@ -67,6 +60,11 @@ void mlp_free(struct mlp *m)
 	free(m->probs);
 	free(m->delta[0]);
 	free(m->delta[1]);
+	for (int l = 0; l < m->nlayers; l++) {
+		free(m->act2[l + 1]);
+		free(m->dl[0][l]);
+		free(m->dl[1][l]);
+	}
 	free(m);
 }
 

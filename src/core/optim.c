@@ -75,6 +75,11 @@ struct optim *optim_new(const struct method *cfg, size_t nparams)
 		o->desc->setup(o);
 	if (cfg->momentum > 0.0)
 		o->vel = xalloc_floats(nparams);
+	{
+		struct step_plan probe;
+
+		o->fused = o->desc->plan != NULL && o->desc->plan(cfg, 1.0, &probe) == 0;
+	}
 	return o;
 }
 
@@ -134,6 +139,8 @@ PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const ui
 {
 	float *w = mlp_params(m), loss;
 
+	if (optim_fused_batch(o, m, B))
+		return fused_step(o, m, x, y, B);
 	o->dir2 = o->undo = NULL;
 	loss = o->desc->direction(o, m, x, y, B);
 	switch ((o->dir2 != NULL) << 2 | (o->undo != NULL) << 1 | (o->vel != NULL)) {

@@ -30,6 +30,15 @@ static float gnp_direction(struct optim *o, struct mlp *m, const float *x,
 	return loss;
 }
 
+/* g2 at w + r g1/||g1||; (1 - lambda/r) g1 + (lambda/r) g2. */
+static int gnp_plan(const struct method *m, double gnorm, struct step_plan *p)
+{
+	float a = (float)(m->lambda / m->r);
+
+	*p = (struct step_plan){(float)(m->r / (gnorm + 1e-12)), {1.0f - a, a}};
+	return 0;
+}
+
 static void gnp_setup(struct optim *o)
 {
 	o->grad2 = xalloc_floats(o->n);
@@ -54,4 +63,5 @@ const struct optim_desc optim_gnp = {
         .label = gnp_label,
         .setup = gnp_setup,
         .direction = gnp_direction,
+        .plan = gnp_plan,
 };

@@ -26,6 +26,10 @@ struct optim {
 	 */
 	const float *dir2, *undo;
 	float alpha, undo_scale;
+	int fused; /* the descriptor has a plan for this method (optim.h) */
 };
+
+/* A step through the small-batch path (fused.c): optim_step's contract. */
+float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y, int B);
 
 #endif

@@ -45,6 +45,16 @@ static float sam_direction(struct optim *o, struct mlp *m, const float *x,
 	return loss;
 }
 
+/* The second gradient at w + rho g/||g|| is the direction; adaptive SAM's
+ * perturbation is not a multiple of g, so it keeps the generic path. */
+static int sam_plan(const struct method *m, double gnorm, struct step_plan *p)
+{
+	if (m->adaptive)
+		return -1;
+	*p = (struct step_plan){(float)(m->rho / (gnorm + 1e-12)), {0.0f, 1.0f}};
+	return 0;
+}
+
 static void sam_setup(struct optim *o)
 {
 	o->dir = xalloc_floats(o->n);
@@ -67,4 +77,5 @@ const struct optim_desc optim_sam = {
         .label = sam_label,
         .setup = sam_setup,
         .direction = sam_direction,
+        .plan = sam_plan,
 };

@@ -1,0 +1,35 @@
+/*
+ * mlp_impl.h - the inside of struct mlp, for mlp.c and the small-batch
+ * path (fused.c) only.
+ */
+#ifndef PLASTICITY_MLP_IMPL_H
+#define PLASTICITY_MLP_IMPL_H
+
+#include "plasticity/mlp.h"
+
+/* Examples the small-batch path's workspace holds (optim.h). */
+#define MLP_FUSED_MAX 16
+
+struct mlp {
+	int nlayers; /* linear layers */
+	int sizes[MLP_MAX_LAYERS + 1];
+	int max_batch;
+	size_t nparams;
+	size_t woff[MLP_MAX_LAYERS], boff[MLP_MAX_LAYERS];
+	float *params;                  /* (nparams) */
+	float *act[MLP_MAX_LAYERS + 1]; /* act[l] (max_batch, sizes[l]), l >= 1 */
+	float *probs;                   /* (max_batch, outputs) */
+	float *delta[2];                /* (max_batch, widest) ping-pong gradients */
+	int count_next;                 /* count the next loss_grad's correct answers */
+	int correct;                    /* ... here */
+	/*
+	 * The small-batch path's workspace, for fused_batch examples: a second
+	 * pass's activations (act2[l], l >= 1), each pass's gradient at every
+	 * layer's output (dl[pass][l], (fused_batch, sizes[l + 1])).
+	 */
+	int fused_batch;
+	float *act2[MLP_MAX_LAYERS + 1];
+	float *dl[2][MLP_MAX_LAYERS];
+};
+
+#endif
