@@ -10,8 +10,12 @@
  * perm_eval_percent is the share of the task's time spent gathering
  * permuted inputs and evaluating the test set. With --jobs-scaling it then
  * trains 4 SGD runs with 1 and with 2 workers and prints both throughputs.
- * With --diagnostics it prints what the probe costs against one task of that
- * size (SGD, diagnostics none): "diag TASK_S DEFAULT_S HESSIAN_S ITERS".
+ * With --generic every step takes the generic path (mini-batch gradient
+ * through sgemm, then the update), as before the small-batch path. With
+ * --live it also prints, after SGD, "live F0 F1 ...": the share of nonzero
+ * inputs of each layer after training (the rows the small-batch path must
+ * read at batch 1). With --diagnostics it prints what the probe costs against one task of
+ * that size (SGD, diagnostics none): "diag TASK_S DEFAULT_S HESSIAN_S ITERS".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +88,45 @@ static double gather_seconds(const struct preset *p, const struct dataset *ds)
 	return t0;
 }
 
+/*
+ * The share of nonzero inputs of each layer of r's network after training
+ * (pixels for the first, ReLU outputs for the others) over 1,000 training
+ * examples of its task: the rows the small-batch path reads at batch 1.
+ */
+static void live_fractions(struct run *r, const struct preset *p,
+                           const struct dataset *ds)
+{
+	struct mlp *m = (struct mlp *)run_mlp(r);
+	struct task_stream *ts;
+	const struct task *t;
+	int L = mlp_nlayers(m), mb = mlp_max_batch(m), n = 1000;
+	float *x = xalloc_floats((size_t)mb * IDX_PIXELS);
+	uint8_t *y = xmalloc((size_t)mb);
+	double live[MLP_MAX_LAYERS] = {0};
+
+	task_stream_new(&ts, p, ds, run_seed(r), NULL);
+	t = task_stream_get(ts, 0);
+	for (int i = 0; i < n; i += mb) {
+		int B = n - i < mb ? n - i : mb;
+
+		task_gather(t, &ds->train, t->train + i, B, x, y);
+		mlp_forward_only(m, x, B);
+		for (int l = 0; l < L; l++) {
+			const float *a = l == 0 ? x : mlp_activation(m, l);
+
+			for (size_t k = 0; k < (size_t)B * mlp_size(m, l); k++)
+				live[l] += a[k] != 0.0f;
+		}
+	}
+	printf("live");
+	for (int l = 0; l < L; l++)
+		printf(" %.4f", live[l] / ((double)n * mlp_size(m, l)));
+	printf("\n");
+	task_stream_free(ts);
+	free(x);
+	free(y);
+}
+
 static double grid_rate(const struct preset *p, const struct dataset *ds, int jobs)
 {
 	struct grid *g = grid_new(p, ds, jobs);
@@ -153,8 +196,8 @@ int main(int argc, char **argv)
 	static const enum optimizer opts[] = {OPTIM_SGD, OPTIM_SAM, OPTIM_GNP};
 	struct dataset ds = {0};
 	struct preset p;
-	int examples = 20000, scaling = 0, diag = 0, a = 1, sizes[MLP_MAX_LAYERS + 1],
-	    n = 0;
+	int examples = 20000, scaling = 0, diag = 0, live = 0, a = 1,
+	    sizes[MLP_MAX_LAYERS + 1], n = 0;
 	struct mlp *probe;
 
 	for (; a < argc && strncmp(argv[a], "--", 2) == 0; a++) {
@@ -166,6 +209,8 @@ int main(int argc, char **argv)
 			diag = 1;
 		else if (strcmp(argv[a], "--generic") == 0)
 			optim_fused_limit(0);
+		else if (strcmp(argv[a], "--live") == 0)
+			live = 1;
 	}
 	if (argc - a < 2) {
 		fprintf(stderr, "usage: train_bench [--examples N] [--jobs-scaling] "
@@ -209,6 +254,8 @@ int main(int argc, char **argv)
 		               (opts[k] == OPTIM_SGD ? 1 : 2) * 1e-9,
 		       100.0 * (res->seconds - res->train_seconds + gather) /
 		               res->seconds);
+		if (live && k == 0)
+			live_fractions(r, &p, &ds);
 		run_free(r);
 		free(res);
 	}

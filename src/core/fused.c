@@ -49,28 +49,140 @@ int optim_fused_batch(const struct optim *o, const struct mlp *m, int B)
 	return o->fused && B <= fused_max && B <= m->fused_batch;
 }
 
-/* Eight float lanes, added pairwise: vectorizes, and the order is fixed. */
-static inline __attribute__((always_inline)) float dot(const float *restrict a,
-                                                       const float *restrict b, int n)
-{
-	float lane[8] = {0}, s;
-	int i = 0;
+/*
+ * Eight floats as one value (GCC's vector extension): a 256-bit register
+ * in the x86-64-v3 clones, two SSE registers in the baseline. Loads and
+ * stores through it may be unaligned (rows of 10 outputs are).
+ */
+typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
 
+#define AI static inline __attribute__((always_inline))
+
+/* Macros, not functions: a vector argument or result would change the ABI
+ * of the baseline clone (-Wpsabi). */
+#define LD(p)    (*(const v8 *)(p))
+#define ST(p, v) (*(v8 *)(p) = (v))
+/* The eight lanes of a variable v, added pairwise in a fixed order. */
+#define HSUM(v)                                                                          \
+	((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) +                                       \
+	 (((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
+
+/* a . b; two accumulators, a fixed order. */
+AI float dot(const float *restrict a, const float *restrict b, int n)
+{
+	v8 s0 = {0}, s1 = {0};
+	int i = 0;
+	float s;
+
+	for (; i + 16 <= n; i += 16) {
+		s0 += LD(a + i) * LD(b + i);
+		s1 += LD(a + i + 8) * LD(b + i + 8);
+	}
 	for (; i + 8 <= n; i += 8)
-		for (int j = 0; j < 8; j++)
-			lane[j] += a[i + j] * b[i + j];
-	s = ((lane[0] + lane[4]) + (lane[1] + lane[5])) +
-	    ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+		s0 += LD(a + i) * LD(b + i);
+	s0 += s1;
+	s = HSUM(s0);
 	for (; i < n; i++)
 		s += a[i] * b[i];
 	return s;
 }
 
-static inline __attribute__((always_inline)) void axpy(float *restrict y, float a,
-                                                       const float *restrict x, int n)
+AI void axpy(float *restrict y, float a, const float *restrict x, int n)
 {
-	for (int i = 0; i < n; i++)
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		ST(y + i, LD(y + i) + a * LD(x + i));
+	for (; i < n; i++)
 		y[i] += a * x[i];
+}
+
+/* y += a0 x0 + a1 x1 + a2 x2 + a3 x3: four weight rows per pass over y. */
+AI void axpy4(float *restrict y, const float *a, const float *const *x, int n)
+{
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		v8 v = LD(y + i);
+
+		v += a[0] * LD(x[0] + i);
+		v += a[1] * LD(x[1] + i);
+		v += a[2] * LD(x[2] + i);
+		v += a[3] * LD(x[3] + i);
+		ST(y + i, v);
+	}
+	for (; i < n; i++)
+		y[i] += a[0] * x[0][i] + a[1] * x[1][i] + a[2] * x[2][i] + a[3] * x[3][i];
+}
+
+/* y += sum_t a[t] x[t] over nt terms, four per pass over y (then three,
+ * two, one). */
+AI void axpyn(float *restrict y, const float *a, const float *const *x, int nt, int n)
+{
+	int t = 0;
+
+	for (; t + 4 <= nt; t += 4)
+		axpy4(y, a + t, x + t, n);
+	if (nt - t == 3) {
+		const float a4[4] = {a[t], a[t + 1], a[t + 2], 0.0f};
+		const float *x4[4] = {x[t], x[t + 1], x[t + 2], x[t]};
+
+		axpy4(y, a4, x4, n);
+	} else if (nt - t == 2) {
+		int i = 0;
+
+		for (; i + 8 <= n; i += 8)
+			ST(y + i,
+			   LD(y + i) + a[t] * LD(x[t] + i) + a[t + 1] * LD(x[t + 1] + i));
+		for (; i < n; i++)
+			y[i] += a[t] * x[t][i] + a[t + 1] * x[t + 1][i];
+	} else if (nt - t == 1) {
+		axpy(y, a[t], x[t], n);
+	}
+}
+
+/* One example's row in one pass: returns w . dc (the old w), and moves
+ * w -= k0 d0 as it goes. */
+AI float dot_update1(float *restrict w, const float *dc, float k0, const float *d0, int n)
+{
+	v8 s0 = {0};
+	int i = 0;
+	float s;
+
+	for (; i + 8 <= n; i += 8) {
+		v8 wv = LD(w + i);
+
+		s0 += wv * LD(dc + i);
+		ST(w + i, wv - k0 * LD(d0 + i));
+	}
+	s = HSUM(s0);
+	for (; i < n; i++) {
+		s += w[i] * dc[i];
+		w[i] -= k0 * d0[i];
+	}
+	return s;
+}
+
+/* The same with two sources: w -= k0 d0 + k1 d1. */
+AI float dot_update2(float *restrict w, const float *dc, float k0, const float *d0,
+                     float k1, const float *d1, int n)
+{
+	v8 s0 = {0};
+	int i = 0;
+	float s;
+
+	for (; i + 8 <= n; i += 8) {
+		v8 wv = LD(w + i);
+
+		s0 += wv * LD(dc + i);
+		ST(w + i, wv - (k0 * LD(d0 + i) + k1 * LD(d1 + i)));
+	}
+	s = HSUM(s0);
+	for (; i < n; i++) {
+		s += w[i] * dc[i];
+		w[i] -= k0 * d0[i] + k1 * d1[i];
+	}
+	return s;
 }
 
 /* A layer's view of one pass: its input X (B, nin) and output gradient D. */
@@ -84,18 +196,35 @@ struct side {
  */
 PL_HOT static void forward_layer(float *restrict out, const float *restrict X, int B,
                                  int nin, int nout, const float *restrict W,
-                                 const float *restrict bias, float c, struct side p0)
+                                 const float *restrict bias, float c, struct side p0,
+                                 int *restrict rows)
 {
+	int n = 0;
+
 	for (int b = 0; b < B; b++)
 		memcpy(out + (size_t)b * nout, bias, (size_t)nout * sizeof(float));
+	/* The rows of the inputs nonzero in some example, then four at a time. */
 	for (int i = 0; i < nin; i++) {
-		const float *w = W + (size_t)i * nout;
+		int any = 0;
 
+		for (int b = 0; b < B; b++)
+			any |= X[(size_t)b * nin + i] != 0.0f;
+		rows[n] = i;
+		n += any;
+	}
+	for (int r = 0; r < n; r += 4) {
+		const float *w[4];
+		int q = n - r < 4 ? n - r : 4;
+
+		for (int t = 0; t < 4; t++)
+			w[t] = W + (size_t)rows[r + (t < q ? t : 0)] * nout;
 		for (int b = 0; b < B; b++) {
-			float xv = X[(size_t)b * nin + i];
+			const float *x = X + (size_t)b * nin;
+			float a[4];
 
-			if (xv != 0.0f)
-				axpy(out + (size_t)b * nout, xv, w, nout);
+			for (int t = 0; t < 4; t++)
+				a[t] = t < q ? x[rows[r + t]] : 0.0f;
+			axpy4(out + (size_t)b * nout, a, w, nout);
 		}
 	}
 	if (c == 0.0f)
@@ -163,12 +292,116 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
                                   int nout, float *restrict W, float *restrict bias,
                                   float *restrict vw, float *restrict vb, float c,
                                   struct side p0, const float *H, const struct update *u,
-                                  float *restrict g)
+                                  float *restrict g, int *restrict rows)
 {
-	float k[2 * FB];
-	const float *d[2 * FB];
+	float k[2 * FB + 3];
+	const float *d[2 * FB + 3];
 	int nt;
 
+	/* One example, no weight decay or momentum: each live row in one loop,
+	 * over a list of them (a branch per row would mispredict: which ReLU
+	 * units are active is close to random). */
+	if (B == 1 && (u == NULL || !u->dense)) {
+		int ns = u != NULL ? u->nsrc : 0, n = 0;
+		float l0 = ns > 0 ? u->lr * u->coef[0] : 0.0f;
+		float l1 = ns > 1 ? u->lr * u->coef[1] : 0.0f;
+		const float *x0 = ns > 0 ? u->src[0].X : p.X,
+		            *x1 = ns > 1 ? u->src[1].X : x0;
+		const float *d0 = ns > 0 ? u->src[0].D : p.D,
+		            *d1 = ns > 1 ? u->src[1].D : d0;
+
+		for (int i = 0; i < nin; i++) {
+			rows[n] = i;
+			n += (p.X[i] != 0.0f) | (x0[i] != 0.0f) | (x1[i] != 0.0f);
+		}
+		if (Dprev != NULL)
+			memset(Dprev, 0, (size_t)nin * sizeof(float));
+		for (int r = 0; r < n; r++) {
+			int i = rows[r];
+			float *w = W + (size_t)i * nout, s;
+
+			if (ns == 0)
+				s = dot(w, p.D, nout);
+			else if (ns == 1)
+				s = dot_update1(w, p.D, l0 * x0[i], d0, nout);
+			else
+				s = dot_update2(w, p.D, l0 * x0[i], d0, l1 * x1[i], d1,
+				                nout);
+			if (Dprev != NULL && p.X[i] != 0.0f)
+				Dprev[i] = c == 0.0f ? s : s + c * p0.X[i] * H[0];
+		}
+		if (ns > 0) {
+			const float *db[2] = {d0, d1};
+
+			update_row(bias, NULL, g, nout, u->coef, db, ns, u);
+		}
+		return;
+	}
+	/* Several examples, no weight decay or momentum: each row some
+	 * example's input feeds, once: its input gradients for the examples it
+	 * is live in (the weights as they were), then its update, up to four
+	 * outer-product terms per pass over it. */
+	if (u == NULL || !u->dense) {
+		int n = 0, ns = u != NULL ? u->nsrc : 0;
+
+		if (Dprev != NULL)
+			memset(Dprev, 0, (size_t)B * nin * sizeof(float));
+		for (int i = 0; i < nin; i++) {
+			int any = 0;
+
+			for (int b = 0; b < B; b++)
+				any |= p.X[(size_t)b * nin + i] != 0.0f;
+			for (int s = 0; s < ns; s++)
+				for (int b = 0; b < B; b++)
+					any |= u->src[s].X[(size_t)b * nin + i] != 0.0f;
+			rows[n] = i;
+			n += any;
+		}
+		for (int r = 0; r < n; r++) {
+			int i = rows[r];
+			float *w = W + (size_t)i * nout;
+
+			for (int b = 0; Dprev != NULL && b < B; b++) {
+				float sum;
+
+				if (p.X[(size_t)b * nin + i] == 0.0f)
+					continue;
+				sum = dot(w, p.D + (size_t)b * nout, nout);
+				Dprev[(size_t)b * nin + i] = sum;
+			}
+			nt = 0;
+			for (int s = 0; s < ns; s++)
+				for (int b = 0; b < B; b++) {
+					float xv = u->src[s].X[(size_t)b * nin + i];
+
+					k[nt] = -u->lr * (u->coef[s] * xv);
+					d[nt] = u->src[s].D + (size_t)b * nout;
+					nt += xv != 0.0f;
+				}
+			axpyn(w, k, d, nt, nout);
+		}
+		/* The perturbation's share, c (D D0^T) X0, where the ReLU lets it. */
+		for (int b = 0; Dprev != NULL && c != 0.0f && b < B; b++) {
+			float *out = Dprev + (size_t)b * nin;
+			const float *x = p.X + (size_t)b * nin;
+
+			for (int a = 0; a < B; a++)
+				axpy(out, c * H[a * B + b], p0.X + (size_t)a * nin, nin);
+			for (int i = 0; i < nin; i++)
+				out[i] = x[i] != 0.0f ? out[i] : 0.0f;
+		}
+		if (u == NULL)
+			return;
+		nt = 0;
+		for (int s = 0; s < ns; s++)
+			for (int b = 0; b < B; b++) {
+				k[nt] = -u->lr * u->coef[s];
+				d[nt++] = u->src[s].D + (size_t)b * nout;
+			}
+		axpyn(bias, k, d, nt, nout);
+		return;
+	}
+	/* Weight decay or momentum: every row moves, through the base update. */
 	for (int i = 0; i < nin; i++) {
 		float *w = W + (size_t)i * nout;
 
@@ -223,7 +456,8 @@ static void forward(struct mlp *m, const float *const *in, float *const *acts, i
 		struct side p0 = {in0[l], m->dl[0][l]};
 
 		forward_layer(acts[l + 1], in[l], B, m->sizes[l], m->sizes[l + 1],
-		              m->params + m->woff[l], m->params + m->boff[l], c, p0);
+		              m->params + m->woff[l], m->params + m->boff[l], c, p0,
+		              m->rows);
 		if (l + 1 < m->nlayers)
 			relu_forward(acts[l + 1], B * m->sizes[l + 1]);
 	}
@@ -235,9 +469,9 @@ static void forward(struct mlp *m, const float *const *in, float *const *acts, i
  * With mix, it also applies the update: mix[0] times pass 0's gradient plus
  * mix[1] times pass p's (for p = 0, mix[0] alone).
  */
-static void backward(struct mlp *m, int p, const float *const *in,
-                     const float *const *in0, int B, float c, const float *mix,
-                     const struct update *u)
+PL_HOT static void backward(struct mlp *m, int p, const float *const *in,
+                            const float *const *in0, int B, float c, const float *mix,
+                            const struct update *u)
 {
 	for (int l = m->nlayers - 1; l >= 0; l--) {
 		int nout = m->sizes[l + 1];
@@ -259,12 +493,12 @@ static void backward(struct mlp *m, int p, const float *const *in,
 		               m->params + m->woff[l], m->params + m->boff[l],
 		               u->vel ? u->vel + m->woff[l] : NULL,
 		               u->vel ? u->vel + m->boff[l] : NULL, c, p0, H,
-		               mix != NULL ? &ul : NULL, m->delta[0]);
+		               mix != NULL ? &ul : NULL, m->delta[0], m->rows);
 	}
 }
 
 /* ||g||^2 of pass 0's gradient, from its factors (the header). */
-static double grad_norm2(const struct mlp *m, const float *const *in, int B)
+PL_HOT static double grad_norm2(const struct mlp *m, const float *const *in, int B)
 {
 	double s = 0.0;
 

@@ -42,6 +42,7 @@ struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 	m->delta[0] = xalloc_floats((size_t)max_batch * widest);
 	m->delta[1] = xalloc_floats((size_t)max_batch * widest);
 	m->fused_batch = max_batch < MLP_FUSED_MAX ? max_batch : MLP_FUSED_MAX;
+	m->rows = xcalloc((size_t)widest, sizeof(int));
 	for (int l = 0; l < nlayers; l++) {
 		m->act2[l + 1] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
 		m->dl[0][l] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
@@ -60,6 +61,7 @@ void mlp_free(struct mlp *m)
 	free(m->probs);
 	free(m->delta[0]);
 	free(m->delta[1]);
+	free(m->rows);
 	for (int l = 0; l < m->nlayers; l++) {
 		free(m->act2[l + 1]);
 		free(m->dl[0][l]);

@@ -25,9 +25,11 @@ struct mlp {
 	/*
 	 * The small-batch path's workspace, for fused_batch examples: a second
 	 * pass's activations (act2[l], l >= 1), each pass's gradient at every
-	 * layer's output (dl[pass][l], (fused_batch, sizes[l + 1])).
+	 * layer's output (dl[pass][l], (fused_batch, sizes[l + 1])), and the
+	 * indices of a layer's nonzero inputs (rows, widest).
 	 */
 	int fused_batch;
+	int *rows;
 	float *act2[MLP_MAX_LAYERS + 1];
 	float *dl[2][MLP_MAX_LAYERS];
 };
