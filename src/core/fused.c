@@ -141,6 +141,37 @@ AI void axpyn(float *restrict y, const float *a, const float *const *x, int nt, 
 	}
 }
 
+/* s[b] = w . dc[b] for nd examples (the old w), and w += sum_t k[t] d[t]
+ * over nk terms, in one pass over w; nd and nk are constants at each call,
+ * so the accumulators stay in registers. */
+AI void dots_update(float *restrict w, const float *const *dc, float *s, const float *k,
+                    const float *const *d, int n, const int nd, const int nk)
+{
+	v8 acc[4] = {{0}, {0}, {0}, {0}};
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		v8 wv = LD(w + i), v = wv;
+
+		for (int b = 0; b < nd; b++)
+			acc[b] += wv * LD(dc[b] + i);
+		for (int t = 0; t < nk; t++)
+			v += k[t] * LD(d[t] + i);
+		ST(w + i, v);
+	}
+	for (int b = 0; b < nd; b++)
+		s[b] = HSUM(acc[b]);
+	for (; i < n; i++) {
+		float v = w[i];
+
+		for (int b = 0; b < nd; b++)
+			s[b] += v * dc[b][i];
+		for (int t = 0; t < nk; t++)
+			v += k[t] * d[t][i];
+		w[i] = v;
+	}
+}
+
 /* One example's row in one pass: returns w . dc (the old w), and moves
  * w -= k0 d0 as it goes. */
 AI float dot_update1(float *restrict w, const float *dc, float k0, const float *d0, int n)
@@ -361,14 +392,6 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 			int i = rows[r];
 			float *w = W + (size_t)i * nout;
 
-			for (int b = 0; Dprev != NULL && b < B; b++) {
-				float sum;
-
-				if (p.X[(size_t)b * nin + i] == 0.0f)
-					continue;
-				sum = dot(w, p.D + (size_t)b * nout, nout);
-				Dprev[(size_t)b * nin + i] = sum;
-			}
 			nt = 0;
 			for (int s = 0; s < ns; s++)
 				for (int b = 0; b < B; b++) {
@@ -378,6 +401,30 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 					d[nt] = u->src[s].D + (size_t)b * nout;
 					nt += xv != 0.0f;
 				}
+			if (Dprev != NULL && B <= 4 && nt <= 4) {
+				/* Up to four examples and four terms: one loop. */
+				const float *dc[4];
+				float sum[4];
+
+				for (int b = 0; b < 4; b++)
+					dc[b] = p.D + (size_t)(b < B ? b : 0) * nout;
+				for (int t = nt; t < 4; t++) {
+					k[t] = 0.0f;
+					d[t] = p.D;
+				}
+				if (B <= 2 && nt <= 2)
+					dots_update(w, dc, sum, k, d, nout, 2, 2);
+				else
+					dots_update(w, dc, sum, k, d, nout, 4, 4);
+				for (int b = 0; b < B; b++)
+					if (p.X[(size_t)b * nin + i] != 0.0f)
+						Dprev[(size_t)b * nin + i] = sum[b];
+				continue;
+			}
+			for (int b = 0; Dprev != NULL && b < B; b++)
+				if (p.X[(size_t)b * nin + i] != 0.0f)
+					Dprev[(size_t)b * nin + i] =
+					        dot(w, p.D + (size_t)b * nout, nout);
 			axpyn(w, k, d, nt, nout);
 		}
 		/* The perturbation's share, c (D D0^T) X0, where the ReLU lets it. */
