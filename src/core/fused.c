@@ -228,21 +228,11 @@ struct side {
 PL_HOT static void forward_layer(float *restrict out, const float *restrict X, int B,
                                  int nin, int nout, const float *restrict W,
                                  const float *restrict bias, float c, struct side p0,
-                                 int *restrict rows)
+                                 const int *restrict rows, int n)
 {
-	int n = 0;
-
 	for (int b = 0; b < B; b++)
 		memcpy(out + (size_t)b * nout, bias, (size_t)nout * sizeof(float));
-	/* The rows of the inputs nonzero in some example, then four at a time. */
-	for (int i = 0; i < nin; i++) {
-		int any = 0;
-
-		for (int b = 0; b < B; b++)
-			any |= X[(size_t)b * nin + i] != 0.0f;
-		rows[n] = i;
-		n += any;
-	}
+	/* The rows of the inputs nonzero in some example, four at a time. */
 	for (int r = 0; r < n; r += 4) {
 		const float *w[4];
 		int q = n - r < 4 ? n - r : 4;
@@ -323,7 +313,7 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
                                   int nout, float *restrict W, float *restrict bias,
                                   float *restrict vw, float *restrict vb, float c,
                                   struct side p0, const float *H, const struct update *u,
-                                  float *restrict g, int *restrict rows)
+                                  float *restrict g, const int *restrict rows, int n)
 {
 	float k[2 * FB + 3];
 	const float *d[2 * FB + 3];
@@ -333,7 +323,7 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 	 * over a list of them (a branch per row would mispredict: which ReLU
 	 * units are active is close to random). */
 	if (B == 1 && (u == NULL || !u->dense)) {
-		int ns = u != NULL ? u->nsrc : 0, n = 0;
+		int ns = u != NULL ? u->nsrc : 0;
 		float l0 = ns > 0 ? u->lr * u->coef[0] : 0.0f;
 		float l1 = ns > 1 ? u->lr * u->coef[1] : 0.0f;
 		const float *x0 = ns > 0 ? u->src[0].X : p.X,
@@ -341,10 +331,6 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 		const float *d0 = ns > 0 ? u->src[0].D : p.D,
 		            *d1 = ns > 1 ? u->src[1].D : d0;
 
-		for (int i = 0; i < nin; i++) {
-			rows[n] = i;
-			n += (p.X[i] != 0.0f) | (x0[i] != 0.0f) | (x1[i] != 0.0f);
-		}
 		if (Dprev != NULL)
 			memset(Dprev, 0, (size_t)nin * sizeof(float));
 		for (int r = 0; r < n; r++) {
@@ -353,6 +339,8 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 
 			if (ns == 0)
 				s = dot(w, p.D, nout);
+			else if (ns == 1 && d0 == p.D)
+				s = dot_update1(w, p.D, l0 * x0[i], p.D, nout);
 			else if (ns == 1)
 				s = dot_update1(w, p.D, l0 * x0[i], d0, nout);
 			else
@@ -373,21 +361,10 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 	 * is live in (the weights as they were), then its update, up to four
 	 * outer-product terms per pass over it. */
 	if (u == NULL || !u->dense) {
-		int n = 0, ns = u != NULL ? u->nsrc : 0;
+		int ns = u != NULL ? u->nsrc : 0;
 
 		if (Dprev != NULL)
 			memset(Dprev, 0, (size_t)B * nin * sizeof(float));
-		for (int i = 0; i < nin; i++) {
-			int any = 0;
-
-			for (int b = 0; b < B; b++)
-				any |= p.X[(size_t)b * nin + i] != 0.0f;
-			for (int s = 0; s < ns; s++)
-				for (int b = 0; b < B; b++)
-					any |= u->src[s].X[(size_t)b * nin + i] != 0.0f;
-			rows[n] = i;
-			n += any;
-		}
 		for (int r = 0; r < n; r++) {
 			int i = rows[r];
 			float *w = W + (size_t)i * nout;
@@ -496,18 +473,91 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 
 /* Pass p's forward through every layer: logits in acts[L]; c, p0 as in
  * forward_layer, with pass 0's inputs in0 and gradients m->dl[0]. */
-static void forward(struct mlp *m, const float *const *in, float *const *acts, int B,
-                    float c, const float *const *in0)
+/* The inputs x (B, n) nonzero in some example, into list; their count. */
+PL_HOT static int live_inputs(const float *restrict x, int B, int n, int *restrict list)
 {
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int any = 0;
+
+		for (int b = 0; b < B; b++)
+			any |= x[(size_t)b * n + i] != 0.0f;
+		list[k] = i;
+		k += any;
+	}
+	return k;
+}
+
+/* x = max(x, 0) in place, and the live list of the result, as live_inputs. */
+PL_HOT static int relu_live(float *restrict x, int B, int n, int *restrict list)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		int any = 0;
+
+		for (int b = 0; b < B; b++) {
+			float v = x[(size_t)b * n + i];
+
+			v = v > 0.0f ? v : 0.0f;
+			x[(size_t)b * n + i] = v;
+			any |= v != 0.0f;
+		}
+		list[k] = i;
+		k += any;
+	}
+	return k;
+}
+
+/* The live list of layer l's input in pass p; both passes share the
+ * network's input. */
+static const int *live_list(const struct mlp *m, int p, int l, int *n)
+{
+	p = l == 0 ? 0 : p;
+	*n = m->nlive[p][l];
+	return m->live[p][l];
+}
+
+/* Pass p's forward through every layer: logits in acts[L], the live lists
+ * of every layer's input in m->live[p]; c, p0 as in forward_layer, with
+ * pass 0's inputs in0 and gradients m->dl[0]. */
+static void forward(struct mlp *m, int p, const float *const *in, float *const *acts,
+                    int B, float c, const float *const *in0)
+{
+	if (p == 0)
+		m->nlive[0][0] = live_inputs(in[0], B, m->sizes[0], m->live[0][0]);
 	for (int l = 0; l < m->nlayers; l++) {
 		struct side p0 = {in0[l], m->dl[0][l]};
+		int n;
+		const int *list = live_list(m, p, l, &n);
 
 		forward_layer(acts[l + 1], in[l], B, m->sizes[l], m->sizes[l + 1],
-		              m->params + m->woff[l], m->params + m->boff[l], c, p0,
-		              m->rows);
+		              m->params + m->woff[l], m->params + m->boff[l], c, p0, list,
+		              n);
 		if (l + 1 < m->nlayers)
-			relu_forward(acts[l + 1], B * m->sizes[l + 1]);
+			m->nlive[p][l + 1] = relu_live(acts[l + 1], B, m->sizes[l + 1],
+			                               m->live[p][l + 1]);
 	}
+}
+
+/* The union of two sorted lists into out; its count. */
+static int merge_lists(const int *a, int na, const int *b, int nb, int *out)
+{
+	int i = 0, j = 0, k = 0;
+
+	while (i < na && j < nb) {
+		int v = a[i] < b[j] ? a[i] : b[j];
+
+		i += a[i] == v;
+		j += b[j] == v;
+		out[k++] = v;
+	}
+	while (i < na)
+		out[k++] = a[i++];
+	while (j < nb)
+		out[k++] = b[j++];
+	return k;
 }
 
 /*
@@ -525,6 +575,8 @@ PL_HOT static void backward(struct mlp *m, int p, const float *const *in,
 		struct side cur = {in[l], m->dl[p][l]}, p0 = {in0[l], m->dl[0][l]};
 		struct update ul = *u;
 		float H[FB * FB];
+		const int *list;
+		int n;
 
 		ul.nsrc = 0;
 		for (int s = 0; mix != NULL && s < (p > 0 ? 2 : 1); s++)
@@ -536,11 +588,24 @@ PL_HOT static void backward(struct mlp *m, int p, const float *const *in,
 			for (int b = 0; b < B; b++)
 				H[a * B + b] = dot(p0.D + (size_t)a * nout,
 				                   cur.D + (size_t)b * nout, nout);
+		/* The rows to visit: those live in this pass, and in pass 0 too
+		 * when its gradient is part of the update. */
+		n = 0;
+		list = live_list(m, p, l, &n);
+		for (int s = 0; s < ul.nsrc && mix != NULL; s++)
+			if (ul.src[s].X != cur.X) {
+				int n0;
+				const int *l0 = live_list(m, 0, l, &n0);
+
+				n = merge_lists(list, n, l0, n0, m->rows);
+				list = m->rows;
+				break;
+			}
 		backward_layer(l > 0 ? m->dl[p][l - 1] : NULL, cur, B, m->sizes[l], nout,
 		               m->params + m->woff[l], m->params + m->boff[l],
 		               u->vel ? u->vel + m->woff[l] : NULL,
 		               u->vel ? u->vel + m->boff[l] : NULL, c, p0, H,
-		               mix != NULL ? &ul : NULL, m->delta[0], m->rows);
+		               mix != NULL ? &ul : NULL, m->delta[0], list, n);
 	}
 }
 
@@ -588,7 +653,7 @@ float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *
 		in0[l] = m->act[l];
 		in1[l] = m->act2[l];
 	}
-	forward(m, in0, m->act, B, 0.0f, in0);
+	forward(m, 0, in0, m->act, B, 0.0f, in0);
 	if (m->count_next) {
 		int correct = 0;
 
@@ -612,7 +677,7 @@ float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *
 	}
 	backward(m, 0, in0, in0, B, 0.0f, NULL, &u);
 	desc->plan(&o->cfg, sqrt(grad_norm2(m, in0, B)), &plan);
-	forward(m, in1, m->act2, B, plan.probe, in0);
+	forward(m, 1, in1, m->act2, B, plan.probe, in0);
 	softmax_xent_forward(m->probs, m->act2[L], y, B, C);
 	softmax_xent_backward(m->dl[1][L - 1], m->probs, y, B, C);
 	backward(m, 1, in1, in0, B, plan.probe, plan.mix, &u);

@@ -47,6 +47,8 @@ struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 		m->act2[l + 1] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
 		m->dl[0][l] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
 		m->dl[1][l] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
+		m->live[0][l] = xcalloc((size_t)sizes[l], sizeof(int));
+		m->live[1][l] = xcalloc((size_t)sizes[l], sizeof(int));
 	}
 	return m;
 }
@@ -66,6 +68,8 @@ void mlp_free(struct mlp *m)
 		free(m->act2[l + 1]);
 		free(m->dl[0][l]);
 		free(m->dl[1][l]);
+		free(m->live[0][l]);
+		free(m->live[1][l]);
 	}
 	free(m);
 }

@@ -25,10 +25,13 @@ struct mlp {
 	/*
 	 * The small-batch path's workspace, for fused_batch examples: a second
 	 * pass's activations (act2[l], l >= 1), each pass's gradient at every
-	 * layer's output (dl[pass][l], (fused_batch, sizes[l + 1])), and the
-	 * indices of a layer's nonzero inputs (rows, widest).
+	 * layer's output (dl[pass][l], (fused_batch, sizes[l + 1])), each
+	 * pass's list of the inputs of every layer nonzero in some example
+	 * (live[pass][l], nlive of them, sorted), and room for a union of two
+	 * (rows, widest).
 	 */
 	int fused_batch;
+	int *live[2][MLP_MAX_LAYERS], nlive[2][MLP_MAX_LAYERS];
 	int *rows;
 	float *act2[MLP_MAX_LAYERS + 1];
 	float *dl[2][MLP_MAX_LAYERS];
