@@ -304,6 +304,52 @@ update_row(float *restrict w, float *restrict v, float *restrict g, int n, const
 }
 
 /*
+ * The rows of a batch of up to four examples with up to four update terms
+ * (ns sources times B examples), no weight decay or momentum: the terms are
+ * the same for every row (a dead input's coefficient is zero, which leaves
+ * the weight as it is), so each row is one loop with its accumulators in
+ * registers: the input gradients (Dprev, when not NULL) and the update.
+ */
+static inline __attribute__((always_inline)) void
+fixed_terms(float *restrict Dprev, struct side p, int B, int nin, int nout,
+            float *restrict W, const struct update *u, const int *restrict rows, int n)
+{
+	const float *dc[4], *dt[4], *xt[4];
+	float kt[4], kk[4], sum[4];
+	int nk = u->nsrc * B, wide = nk > 2, nd = Dprev == NULL ? 0 : B > 2 ? 4 : 2;
+
+	for (int b = 0; b < 4; b++)
+		dc[b] = p.D + (size_t)(b < B ? b : 0) * nout;
+	for (int t = 0; t < 4; t++) {
+		int s = t < nk ? t / B : 0, b = t < nk ? t % B : 0;
+
+		dt[t] = u->src[s].D + (size_t)b * nout;
+		xt[t] = u->src[s].X + (size_t)b * nin;
+		kt[t] = t < nk ? -u->lr * u->coef[s] : 0.0f;
+	}
+	for (int r = 0; r < n; r++) {
+		int i = rows[r];
+		float *w = W + (size_t)i * nout;
+
+		for (int t = 0; t < 4; t++)
+			kk[t] = kt[t] * xt[t][i];
+		if (nd == 0 && !wide)
+			dots_update(w, dc, sum, kk, dt, nout, 0, 2);
+		else if (nd == 0)
+			dots_update(w, dc, sum, kk, dt, nout, 0, 4);
+		else if (nd == 2 && !wide)
+			dots_update(w, dc, sum, kk, dt, nout, 2, 2);
+		else if (nd == 2)
+			dots_update(w, dc, sum, kk, dt, nout, 2, 4);
+		else
+			dots_update(w, dc, sum, kk, dt, nout, 4, 4);
+		for (int b = 0; nd > 0 && b < B; b++)
+			Dprev[(size_t)b * nin + i] =
+			        p.X[(size_t)b * nin + i] != 0.0f ? sum[b] : 0.0f;
+	}
+}
+
+/*
  * Layer l's backward pass for one pass p (input X, output gradient D):
  * the input gradient into Dprev (B, nin), masked by the ReLU (NULL for the
  * first layer), at W + c X0^T D0 when c != 0 (H[a*B+b] = D0[a] . D[b]); with
@@ -365,7 +411,9 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 
 		if (Dprev != NULL)
 			memset(Dprev, 0, (size_t)B * nin * sizeof(float));
-		for (int r = 0; r < n; r++) {
+		if (ns > 0 && ns * B <= 4)
+			fixed_terms(Dprev, p, B, nin, nout, W, u, rows, n);
+		for (int r = 0; !(ns > 0 && ns * B <= 4) && r < n; r++) {
 			int i = rows[r];
 			float *w = W + (size_t)i * nout;
 
@@ -378,26 +426,6 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 					d[nt] = u->src[s].D + (size_t)b * nout;
 					nt += xv != 0.0f;
 				}
-			if (Dprev != NULL && B <= 4 && nt <= 4) {
-				/* Up to four examples and four terms: one loop. */
-				const float *dc[4];
-				float sum[4];
-
-				for (int b = 0; b < 4; b++)
-					dc[b] = p.D + (size_t)(b < B ? b : 0) * nout;
-				for (int t = nt; t < 4; t++) {
-					k[t] = 0.0f;
-					d[t] = p.D;
-				}
-				if (B <= 2 && nt <= 2)
-					dots_update(w, dc, sum, k, d, nout, 2, 2);
-				else
-					dots_update(w, dc, sum, k, d, nout, 4, 4);
-				for (int b = 0; b < B; b++)
-					if (p.X[(size_t)b * nin + i] != 0.0f)
-						Dprev[(size_t)b * nin + i] = sum[b];
-				continue;
-			}
 			for (int b = 0; Dprev != NULL && b < B; b++)
 				if (p.X[(size_t)b * nin + i] != 0.0f)
 					Dprev[(size_t)b * nin + i] =
