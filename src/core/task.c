@@ -160,18 +160,22 @@ const struct task *task_stream_get(struct task_stream *ts, int t)
 void task_gather(const struct task *task, const struct idx_split *split,
                  const uint32_t *idx, int B, float *x, uint8_t *y)
 {
-	static const float scale = 1.0f / 255.0f;
+	/* A pixel's value as a float, looked up: the same numbers as
+	 * (float)v * (1/255), without a convert and a multiply per pixel. */
+	float lut[256];
 
+	for (int v = 0; v < 256; v++)
+		lut[v] = (float)v * (1.0f / 255.0f);
 	for (int i = 0; i < B; i++) {
 		const uint8_t *img = split->pixels + (size_t)idx[i] * IDX_PIXELS;
 		float *row = x + (size_t)i * IDX_PIXELS;
 
 		if (task->perm != NULL)
 			for (int j = 0; j < IDX_PIXELS; j++)
-				row[j] = (float)img[task->perm[j]] * scale;
+				row[j] = lut[img[task->perm[j]]];
 		else
 			for (int j = 0; j < IDX_PIXELS; j++)
-				row[j] = (float)img[j] * scale;
+				row[j] = lut[img[j]];
 		y[i] = task->label_map[split->labels[idx[i]]];
 	}
 }
