@@ -506,6 +506,14 @@ PL_HOT static int live_inputs(const float *restrict x, int B, int n, int *restri
 {
 	int k = 0;
 
+	if (B == 1) {
+		for (int i = 0; i < n; i++) {
+			list[k] = i;
+			k += x[i] != 0.0f;
+		}
+		return k;
+	}
+
 	for (int i = 0; i < n; i++) {
 		int any = 0;
 
@@ -521,6 +529,17 @@ PL_HOT static int live_inputs(const float *restrict x, int B, int n, int *restri
 PL_HOT static int relu_live(float *restrict x, int B, int n, int *restrict list)
 {
 	int k = 0;
+
+	if (B == 1) {
+		/* The ReLU vectorized, then the list without a branch. */
+		for (int i = 0; i < n; i++)
+			x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+		for (int i = 0; i < n; i++) {
+			list[k] = i;
+			k += x[i] != 0.0f;
+		}
+		return k;
+	}
 
 	for (int i = 0; i < n; i++) {
 		int any = 0;
