@@ -501,60 +501,35 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 
 /* Pass p's forward through every layer: logits in acts[L]; c, p0 as in
  * forward_layer, with pass 0's inputs in0 and gradients m->dl[0]. */
-/* The inputs x (B, n) nonzero in some example, into list; their count. */
+/* The inputs x (B, n) nonzero in some example, into list; their count.
+ * The flags are gathered example by example (vectorized) in list itself,
+ * then compacted in place: list[k] is written only after list[i >= k] was
+ * read. */
 PL_HOT static int live_inputs(const float *restrict x, int B, int n, int *restrict list)
 {
 	int k = 0;
 
-	if (B == 1) {
-		for (int i = 0; i < n; i++) {
-			list[k] = i;
-			k += x[i] != 0.0f;
-		}
-		return k;
-	}
-
+	for (int i = 0; i < n; i++)
+		list[i] = x[i] != 0.0f;
+	for (int b = 1; b < B; b++)
+		for (int i = 0; i < n; i++)
+			list[i] |= x[(size_t)b * n + i] != 0.0f;
 	for (int i = 0; i < n; i++) {
-		int any = 0;
+		int f = list[i];
 
-		for (int b = 0; b < B; b++)
-			any |= x[(size_t)b * n + i] != 0.0f;
 		list[k] = i;
-		k += any;
+		k += f;
 	}
 	return k;
 }
 
-/* x = max(x, 0) in place, and the live list of the result, as live_inputs. */
+/* x = max(x, 0) in place (B, n), and the live list of the result, as
+ * live_inputs. */
 PL_HOT static int relu_live(float *restrict x, int B, int n, int *restrict list)
 {
-	int k = 0;
-
-	if (B == 1) {
-		/* The ReLU vectorized, then the list without a branch. */
-		for (int i = 0; i < n; i++)
-			x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-		for (int i = 0; i < n; i++) {
-			list[k] = i;
-			k += x[i] != 0.0f;
-		}
-		return k;
-	}
-
-	for (int i = 0; i < n; i++) {
-		int any = 0;
-
-		for (int b = 0; b < B; b++) {
-			float v = x[(size_t)b * n + i];
-
-			v = v > 0.0f ? v : 0.0f;
-			x[(size_t)b * n + i] = v;
-			any |= v != 0.0f;
-		}
-		list[k] = i;
-		k += any;
-	}
-	return k;
+	for (size_t i = 0; i < (size_t)B * n; i++)
+		x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+	return live_inputs(x, B, n, list);
 }
 
 /* The live list of layer l's input in pass p; both passes share the
