@@ -22,6 +22,14 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
 void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                      const float *w, int B, int nin, int nout);
 
+/*
+ * linear_backward with the gradient applied instead of written: din as
+ * there (from the weights before the step), then W += alpha dw and
+ * b += alpha db, the first through sgemm's beta = 1.
+ */
+void linear_backward_apply(float *din, float *w, float *b, const float *dout,
+                           const float *in, int B, int nin, int nout, float alpha);
+
 /* In place: x = max(x, 0). */
 void relu_forward(float *x, int n);
 /* In place: d = d where y > 0, else 0 (y is the ReLU output). */

@@ -48,6 +48,13 @@ void mlp_init(struct mlp *m, struct rng *r);
  */
 float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, float *grad);
 
+/*
+ * The same pass with the gradient applied to the weights instead of written:
+ * w += alpha grad (each layer's input gradient taken before its weights
+ * move). Returns the loss.
+ */
+float mlp_loss_apply(struct mlp *m, const float *x, const uint8_t *y, int B, float alpha);
+
 /* Forward only: the number of examples whose argmax is the label; *loss
  * (if not NULL) gets the summed cross-entropy. B <= max_batch. */
 int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double *loss);

@@ -98,6 +98,9 @@ void optim_free(struct optim *o);
  * backward pass and the update fused into one pass over each weight matrix,
  * and the rows of zero inputs skipped. The same numbers within float
  * rounding as the generic path (mini-batch gradient, then the base update).
+ * Larger batches without momentum or weight decay apply the last gradient
+ * inside the GEMM that computes it (sgemm's beta = 1): no gradient written,
+ * no update pass.
  */
 float optim_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y, int B);
 /*

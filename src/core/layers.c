@@ -40,6 +40,21 @@ void linear_backward(float *din, float *dw, float *db, const float *dout, const 
 		gemm(0, 1, B, nin, nout, 1.0f, dout, nout, w, nout, 0.0f, din, nin);
 }
 
+void linear_backward_apply(float *din, float *w, float *b, const float *dout,
+                           const float *in, int B, int nin, int nout, float alpha)
+{
+	/* The input gradient first: it needs the weights before they move. */
+	if (din != NULL)
+		gemm(0, 1, B, nin, nout, 1.0f, dout, nout, w, nout, 0.0f, din, nin);
+	gemm(1, 0, nin, nout, B, alpha, in, nin, dout, nout, 1.0f, w, nout);
+	for (int i = 0; i < B; i++) {
+		const float *row = dout + (size_t)i * nout;
+
+		for (int j = 0; j < nout; j++)
+			b[j] += alpha * row[j];
+	}
+}
+
 PL_HOT void relu_forward(float *x, int n)
 {
 	for (int i = 0; i < n; i++)

@@ -160,7 +160,12 @@ static void mlp_forward(struct mlp *m, const float *x, int B)
 	}
 }
 
-float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, float *grad)
+/*
+ * Forward and backward on x; with grad, the gradient written there, else
+ * applied to the weights as w += alpha grad (linear_backward_apply).
+ */
+static float loss_pass(struct mlp *m, const float *x, const uint8_t *y, int B,
+                       float *grad, float alpha)
 {
 	int L = m->nlayers, C = m->sizes[L];
 	float loss, *d = m->delta[0];
@@ -176,14 +181,29 @@ float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, floa
 	for (int l = L - 1; l >= 0; l--) {
 		const float *in = l > 0 ? m->act[l] : x;
 		float *din = l > 0 ? m->delta[(L - l) & 1] : NULL;
+		float *w = m->params + m->woff[l], *b = m->params + m->boff[l];
 
-		linear_backward(din, grad + m->woff[l], grad + m->boff[l], d, in,
-		                m->params + m->woff[l], B, m->sizes[l], m->sizes[l + 1]);
+		if (grad != NULL)
+			linear_backward(din, grad + m->woff[l], grad + m->boff[l], d, in,
+			                w, B, m->sizes[l], m->sizes[l + 1]);
+		else
+			linear_backward_apply(din, w, b, d, in, B, m->sizes[l],
+			                      m->sizes[l + 1], alpha);
 		if (din != NULL)
 			relu_backward(din, m->act[l], B * m->sizes[l]);
 		d = din;
 	}
 	return loss;
+}
+
+float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, float *grad)
+{
+	return loss_pass(m, x, y, B, grad, 0.0f);
+}
+
+float mlp_loss_apply(struct mlp *m, const float *x, const uint8_t *y, int B, float alpha)
+{
+	return loss_pass(m, x, y, B, NULL, alpha);
 }
 
 int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double *loss)

@@ -134,6 +134,39 @@ static inline void update(struct optim *o, float *restrict w, int has_dir2, int 
 	}
 }
 
+/*
+ * A step with a plan and no momentum or weight decay, through sgemm: the
+ * last gradient is applied to the weights by the GEMM that computes it
+ * (beta = 1), so it is never written and there is no update pass; SAM's
+ * and GNP's probe is undone together with the first gradient's share.
+ */
+static float applied_step(struct optim *o, struct mlp *m, const float *x,
+                          const uint8_t *y, int B)
+{
+	float *w = mlp_params(m), lr = (float)o->cfg.lr, loss, undo;
+	struct step_plan plan;
+
+	if (o->desc->passes == 1) {
+		o->desc->plan(&o->cfg, 0.0, &plan);
+		return mlp_loss_apply(m, x, y, B, -lr * plan.mix[0]);
+	}
+	loss = mlp_loss_grad(m, x, y, B, o->grad);
+	o->desc->plan(&o->cfg, vec_norm(o->grad, o->n), &plan);
+	if (plan.mix[1] == 0.0f) {
+		/* The second gradient would not count (GNP at lambda 0): the
+		 * step is the first gradient's, taken as SGD takes it. */
+		mlp_loss_apply(m, x, y, B, -lr * plan.mix[0]);
+		return loss;
+	}
+	if (plan.probe != 0.0f)
+		vec_axpy(w, plan.probe, o->grad, o->n);
+	mlp_loss_apply(m, x, y, B, -lr * plan.mix[1]);
+	undo = -plan.probe - lr * plan.mix[0];
+	if (undo != 0.0f)
+		vec_axpy(w, undo, o->grad, o->n);
+	return loss;
+}
+
 PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y,
                         int B)
 {
@@ -141,6 +174,8 @@ PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const ui
 
 	if (optim_fused_batch(o, m, B))
 		return fused_step(o, m, x, y, B);
+	if (o->fused && o->vel == NULL && o->cfg.weight_decay == 0.0)
+		return applied_step(o, m, x, y, B);
 	o->dir2 = o->undo = NULL;
 	loss = o->desc->direction(o, m, x, y, B);
 	switch ((o->dir2 != NULL) << 2 | (o->undo != NULL) << 1 | (o->vel != NULL)) {
