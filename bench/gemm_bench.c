@@ -20,7 +20,7 @@
 int main(int argc, char **argv)
 {
 	int sizes[MAXL + 1], n = argc - 2, B;
-	float *w[MAXL], *dw[MAXL], *act[MAXL + 1], *delta[2];
+	float *w[MAXL], *act[MAXL + 1], *delta[2];
 	double flops = 0.0, best = 1e30;
 	int widest = 0;
 
@@ -39,7 +39,6 @@ int main(int argc, char **argv)
 		act[l] = xalloc_floats((size_t)B * sizes[l]);
 	for (int l = 0; l < n; l++) {
 		w[l] = xalloc_floats((size_t)sizes[l] * sizes[l + 1]);
-		dw[l] = xalloc_floats((size_t)sizes[l] * sizes[l + 1]);
 		for (size_t i = 0; i < (size_t)sizes[l] * sizes[l + 1]; i++)
 			w[l][i] = 0.01f * (float)((i * 7919) % 201 - 100);
 		flops += 2.0 * B * sizes[l] * sizes[l + 1] * (l > 0 ? 3 : 2);
@@ -57,15 +56,18 @@ int main(int argc, char **argv)
 				gemm(0, 0, B, sizes[l + 1], sizes[l], 1.0f, act[l],
 				     sizes[l], w[l], sizes[l + 1], 1.0f, act[l + 1],
 				     sizes[l + 1]);
+			/* As an SGD step makes them (mlp_loss_apply): the input
+			 * gradient, then the weight gradient applied into the
+			 * weights (beta = 1; a tiny alpha keeps them as they are). */
 			for (int l = n - 1; l >= 0; l--) {
-				gemm(1, 0, sizes[l], sizes[l + 1], B, 1.0f, act[l],
-				     sizes[l], delta[l & 1], sizes[l + 1], 0.0f, dw[l],
-				     sizes[l + 1]);
 				if (l > 0)
 					gemm(0, 1, B, sizes[l], sizes[l + 1], 1.0f,
 					     delta[l & 1], sizes[l + 1], w[l],
 					     sizes[l + 1], 0.0f, delta[(l + 1) & 1],
 					     sizes[l]);
+				gemm(1, 0, sizes[l], sizes[l + 1], B, -1e-9f, act[l],
+				     sizes[l], delta[l & 1], sizes[l + 1], 1.0f, w[l],
+				     sizes[l + 1]);
 			}
 			steps++;
 			t = pl_now() - t0;
