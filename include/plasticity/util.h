@@ -22,9 +22,10 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 
 /*
  * PL_HOT marks an element-wise hot loop: on x86-64 it is compiled twice,
- * for x86-64-v3 (AVX2 and FMA) and for the baseline, and the loader picks
- * one at run time, so the binary stays portable and still uses 256-bit
- * vectors and fused multiply-adds where it can.
+ * for x86-64-v3 (AVX2) and for the baseline, and the loader picks one at
+ * run time, so the binary stays portable and still uses 256-bit vectors
+ * where it can. -std=c11 leaves multiply-adds uncontracted, so both give
+ * the same numbers.
  */
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)

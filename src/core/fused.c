@@ -67,6 +67,33 @@ typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
 	((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) +                                       \
 	 (((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
 
+/* Four doubles as one value, and four floats to load them from. */
+typedef double v4d __attribute__((vector_size(32), aligned(8), may_alias));
+typedef float v4f __attribute__((vector_size(16), aligned(4), may_alias));
+
+/* a . b in double: each product of two floats is exact there. */
+AI double dotd(const float *restrict a, const float *restrict b, int n)
+{
+	v4d s0 = {0}, s1 = {0};
+	int i = 0;
+	double s;
+
+	for (; i + 8 <= n; i += 8) {
+		s0 += __builtin_convertvector(*(const v4f *)(a + i), v4d) *
+		      __builtin_convertvector(*(const v4f *)(b + i), v4d);
+		s1 += __builtin_convertvector(*(const v4f *)(a + i + 4), v4d) *
+		      __builtin_convertvector(*(const v4f *)(b + i + 4), v4d);
+	}
+	for (; i + 4 <= n; i += 4)
+		s0 += __builtin_convertvector(*(const v4f *)(a + i), v4d) *
+		      __builtin_convertvector(*(const v4f *)(b + i), v4d);
+	s0 += s1;
+	s = (s0[0] + s0[2]) + (s0[1] + s0[3]);
+	for (; i < n; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
 /* a . b; two accumulators, a fixed order. */
 AI float dot(const float *restrict a, const float *restrict b, int n)
 {
@@ -606,7 +633,7 @@ PL_HOT static void backward(struct mlp *m, int p, const float *const *in,
 				ul.src[ul.nsrc] = s == 0 ? p0 : cur;
 				ul.coef[ul.nsrc++] = mix[s];
 			}
-		for (int a = 0; c != 0.0f && a < B; a++)
+		for (int a = 0; c != 0.0f && l > 0 && a < B; a++)
 			for (int b = 0; b < B; b++)
 				H[a * B + b] = dot(p0.D + (size_t)a * nout,
 				                   cur.D + (size_t)b * nout, nout);
@@ -636,16 +663,23 @@ PL_HOT static double grad_norm2(const struct mlp *m, const float *const *in, int
 {
 	double s = 0.0;
 
+	/*
+	 * The B^2 terms are each as large as one example's gradient, while
+	 * their sum can be far smaller (examples whose gradients cancel): in
+	 * float its rounding could swamp it or make it negative (then NAN
+	 * weights). Each Gram entry is summed in double from exact products,
+	 * and by symmetry each pair a != b is counted once, twice over.
+	 */
 	for (int l = 0; l < m->nlayers; l++) {
 		int nin = m->sizes[l], nout = m->sizes[l + 1];
 		const float *X = in[l], *D = m->dl[0][l];
 
 		for (int a = 0; a < B; a++)
-			for (int b = 0; b < B; b++)
-				s += (double)dot(X + (size_t)a * nin, X + (size_t)b * nin,
-				                 nin) *
-				     dot(D + (size_t)a * nout, D + (size_t)b * nout,
-				         nout);
+			for (int b = a; b < B; b++)
+				s += (a == b ? 1.0 : 2.0) *
+				     dotd(X + (size_t)a * nin, X + (size_t)b * nin, nin) *
+				     dotd(D + (size_t)a * nout, D + (size_t)b * nout,
+				          nout);
 		for (int j = 0; j < nout; j++) {
 			double db = 0.0;
 
@@ -654,7 +688,7 @@ PL_HOT static double grad_norm2(const struct mlp *m, const float *const *in, int
 			s += db * db;
 		}
 	}
-	return s;
+	return s > 0.0 ? s : 0.0;
 }
 
 float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *y, int B)
