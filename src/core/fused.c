@@ -46,7 +46,7 @@ void optim_fused_limit(int max)
 
 int optim_fused_batch(const struct optim *o, const struct mlp *m, int B)
 {
-	return o->fused && B <= fused_max && B <= m->fused_batch;
+	return o->planned && B <= fused_max && B <= m->fused_batch;
 }
 
 /*
@@ -710,20 +710,7 @@ float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *
 		in1[l] = m->act2[l];
 	}
 	forward(m, 0, in0, m->act, B, 0.0f, in0);
-	if (m->count_next) {
-		int correct = 0;
-
-		for (int b = 0; b < B; b++) {
-			const float *z = m->act[L] + (size_t)b * C;
-			int best = 0;
-
-			for (int j = 1; j < C; j++)
-				best = z[j] > z[best] ? j : best;
-			correct += best == y[b];
-		}
-		m->correct = correct;
-		m->count_next = 0;
-	}
+	mlp_take_count(m, m->act[L], y, B);
 	loss = softmax_xent_forward(m->probs, m->act[L], y, B, C);
 	softmax_xent_backward(m->dl[0][L - 1], m->probs, y, B, C);
 	if (desc->passes == 1) {

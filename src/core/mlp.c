@@ -171,10 +171,7 @@ static float loss_pass(struct mlp *m, const float *x, const uint8_t *y, int B,
 	float loss, *d = m->delta[0];
 
 	mlp_forward(m, x, B);
-	if (m->count_next) {
-		m->correct = count_correct(m->act[L], y, B, C);
-		m->count_next = 0;
-	}
+	mlp_take_count(m, m->act[L], y, B);
 	loss = softmax_xent_forward(m->probs, m->act[L], y, B, C);
 	softmax_xent_backward(d, m->probs, y, B, C);
 	/* Every weight and bias block is overwritten below; padding stays 0. */
@@ -226,6 +223,14 @@ double mlp_flops_per_example(const struct mlp *m)
 	for (int l = 0; l < m->nlayers; l++)
 		f += (l > 0 ? 6.0 : 4.0) * m->sizes[l] * m->sizes[l + 1];
 	return f;
+}
+
+void mlp_take_count(struct mlp *m, const float *logits, const uint8_t *y, int B)
+{
+	if (!m->count_next)
+		return;
+	m->correct = count_correct(logits, y, B, m->sizes[m->nlayers]);
+	m->count_next = 0;
 }
 
 void mlp_count_next(struct mlp *m)

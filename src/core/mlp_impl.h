@@ -37,4 +37,8 @@ struct mlp {
 	float *dl[2][MLP_MAX_LAYERS];
 };
 
+/* After a training pass's forward: when mlp_count_next asked for it, count
+ * the examples of logits (B, outputs) whose argmax is the label. */
+void mlp_take_count(struct mlp *m, const float *logits, const uint8_t *y, int B);
+
 #endif

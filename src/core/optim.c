@@ -78,7 +78,8 @@ struct optim *optim_new(const struct method *cfg, size_t nparams)
 	{
 		struct step_plan probe;
 
-		o->fused = o->desc->plan != NULL && o->desc->plan(cfg, 1.0, &probe) == 0;
+		o->planned =
+		        o->desc->plan != NULL && o->desc->plan(cfg, 1.0, &probe) == 0;
 	}
 	return o;
 }
@@ -174,7 +175,7 @@ PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const ui
 
 	if (optim_fused_batch(o, m, B))
 		return fused_step(o, m, x, y, B);
-	if (o->fused && o->vel == NULL && o->cfg.weight_decay == 0.0)
+	if (o->planned && o->vel == NULL && o->cfg.weight_decay == 0.0)
 		return applied_step(o, m, x, y, B);
 	o->dir2 = o->undo = NULL;
 	loss = o->desc->direction(o, m, x, y, B);

@@ -26,7 +26,7 @@ struct optim {
 	 */
 	const float *dir2, *undo;
 	float alpha, undo_scale;
-	int fused; /* the descriptor has a plan for this method (optim.h) */
+	int planned; /* the descriptor has a plan for this method (optim.h) */
 };
 
 /* A step through the small-batch path (fused.c): optim_step's contract. */
