@@ -14,6 +14,7 @@
 
 #include "plasticity/blas.h"
 #include "plasticity/util.h"
+#include "step_gemms.h"
 
 #define MAXL 12
 
@@ -47,34 +48,7 @@ int main(int argc, char **argv)
 		act[0][i] = (float)(i % 255) / 255.0f;
 	delta[0] = xalloc_floats((size_t)B * widest);
 	delta[1] = xalloc_floats((size_t)B * widest);
-	for (int rep = 0; rep < 5; rep++) {
-		int steps = 0;
-		double t0 = pl_now(), t;
-
-		do {
-			for (int l = 0; l < n; l++)
-				gemm(0, 0, B, sizes[l + 1], sizes[l], 1.0f, act[l],
-				     sizes[l], w[l], sizes[l + 1], 1.0f, act[l + 1],
-				     sizes[l + 1]);
-			/* As an SGD step makes them (mlp_loss_apply): the input
-			 * gradient, then the weight gradient applied into the
-			 * weights (beta = 1; a tiny alpha keeps them as they are). */
-			for (int l = n - 1; l >= 0; l--) {
-				if (l > 0)
-					gemm(0, 1, B, sizes[l], sizes[l + 1], 1.0f,
-					     delta[l & 1], sizes[l + 1], w[l],
-					     sizes[l + 1], 0.0f, delta[(l + 1) & 1],
-					     sizes[l]);
-				gemm(1, 0, sizes[l], sizes[l + 1], B, -1e-9f, act[l],
-				     sizes[l], delta[l & 1], sizes[l + 1], 1.0f, w[l],
-				     sizes[l + 1]);
-			}
-			steps++;
-			t = pl_now() - t0;
-		} while (t < 0.5);
-		if (t / steps < best)
-			best = t / steps;
-	}
+	best = step_seconds(gemm, B, n, sizes, w, act, delta);
 	printf("%s %.2f %.0f\n", blas_corename(), flops / best * 1e-9, B / best);
 	return 0;
 }

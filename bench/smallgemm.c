@@ -1,7 +1,7 @@
 /*
- * smallgemm.c - the sgemm calls of one training step (as gemm_bench makes
- * them: forward, weight gradients, input gradients, weights input-major)
- * through one BLAS, for bench/smallgemm.sh, which builds it once per library:
+ * smallgemm.c - the sgemm calls of one training step (step_gemms.h, the
+ * same calls gemm_bench times) through one BLAS, for bench/smallgemm.sh,
+ * which builds it once per library:
  * OpenBLAS and BLIS through their CBLAS interface, libxsmm through
  * libxsmm_sgemm (column-major, so each row-major call is made as its
  * transpose; libxsmm JIT-compiles the shapes it deems small and hands the
@@ -11,7 +11,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifdef USE_XSMM
 #include <libxsmm.h>
@@ -19,15 +18,9 @@
 #include <cblas.h>
 #endif
 
+#include "step_gemms.h"
+
 #define MAXL 12
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Row-major C (m, n) = alpha op(A) op(B) + beta C. */
 static void sgemm_rm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
@@ -57,8 +50,8 @@ static float *floats(size_t n)
 int main(int argc, char **argv)
 {
 	int sizes[MAXL + 1], n = argc - 3, B, widest = 0;
-	float *w[MAXL], *dw[MAXL], *act[MAXL + 1], *delta[2];
-	double best = 1e30;
+	float *w[MAXL], *act[MAXL + 1], *delta[2];
+	double best;
 
 	if (argc < 4 || n > MAXL) {
 		fprintf(stderr, "usage: smallgemm BATCH IN H1 ... OUT\n");
@@ -73,7 +66,6 @@ int main(int argc, char **argv)
 		act[l] = floats((size_t)B * sizes[l]);
 	for (int l = 0; l < n; l++) {
 		w[l] = floats((size_t)sizes[l] * sizes[l + 1]);
-		dw[l] = floats((size_t)sizes[l] * sizes[l + 1]);
 		for (size_t i = 0; i < (size_t)sizes[l] * sizes[l + 1]; i++)
 			w[l][i] = 0.01f * (float)((i * 7919) % 201 - 100);
 	}
@@ -81,31 +73,7 @@ int main(int argc, char **argv)
 		act[0][i] = (float)(i % 255) / 255.0f;
 	delta[0] = floats((size_t)B * widest);
 	delta[1] = floats((size_t)B * widest);
-	for (int rep = 0; rep < 5; rep++) {
-		int steps = 0;
-		double t0 = now(), t;
-
-		do {
-			for (int l = 0; l < n; l++)
-				sgemm_rm(0, 0, B, sizes[l + 1], sizes[l], 1.0f, act[l],
-				         sizes[l], w[l], sizes[l + 1], 1.0f, act[l + 1],
-				         sizes[l + 1]);
-			for (int l = n - 1; l >= 0; l--) {
-				sgemm_rm(1, 0, sizes[l], sizes[l + 1], B, 1.0f, act[l],
-				         sizes[l], delta[l & 1], sizes[l + 1], 0.0f,
-				         dw[l], sizes[l + 1]);
-				if (l > 0)
-					sgemm_rm(0, 1, B, sizes[l], sizes[l + 1], 1.0f,
-					         delta[l & 1], sizes[l + 1], w[l],
-					         sizes[l + 1], 0.0f, delta[(l + 1) & 1],
-					         sizes[l]);
-			}
-			steps++;
-			t = now() - t0;
-		} while (t < 0.5);
-		if (t / steps < best)
-			best = t / steps;
-	}
+	best = step_seconds(sgemm_rm, B, n, sizes, w, act, delta);
 	printf("%.0f\n", B / best);
 	return 0;
 }
