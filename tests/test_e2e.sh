@@ -268,12 +268,20 @@ is "$(grep -c '^paired,' "$tmp/cmpall/comparisons.csv")" 9 "compare: all pairs 3
 is "$?:$(cat "$tmp/err")" "78:plasticity: override 'baseline=3': baseline: method 3, but there are 3 methods" \
 	"a baseline past the last method is refused"
 
+# Exact GNP beside the finite-difference one, from an override: its own
+# label and methods.csv value, and numbers of its own (a different step).
+"$PLASTICITY" run "$tmp/small.yaml" runs=1 tasks=2 methods.2.exact=true,false --out "$tmp/exact" --quiet >/dev/null 2>&1
+is "$(cut -d, -f2,9 "$tmp/exact/methods.csv" | tail -2 | tr '\n' ' ')" "gnp lr=0.05 lambda=0.01 exact,true gnp lr=0.05 lambda=0.01 r=0.01,false " \
+	"exact: true is a GNP method of its own, labelled and listed"
+is "$(awk -F, '$1 >= 2 && $9 == 2 { print $12 }' "$tmp/exact/results.csv" | sort -u | wc -l)" 2 \
+	"exact and finite-difference GNP train to different losses"
+
 # The run directory describes itself: methods.csv has every key of every
 # method, by index.
-is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,momentum,weight_decay
-0,sgd lr=0.05,sgd,0.05,,,,,0,0
-1,sam lr=0.05 rho=0.05,sam,0.05,0.05,false,,,0,0
-2,gnp lr=0.05 lambda=0.01 r=0.01,gnp,0.05,,,0.01,0.01,0,0" "methods.csv lists every method key by index"
+is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,exact,momentum,weight_decay
+0,sgd lr=0.05,sgd,0.05,,,,,,0,0
+1,sam lr=0.05 rho=0.05,sam,0.05,0.05,false,,,,0,0
+2,gnp lr=0.05 lambda=0.01 r=0.01,gnp,0.05,,,0.01,0.01,false,0,0" "methods.csv lists every method key by index"
 
 # The accuracy matrix survives SIGKILL and --resume, and resuming a finished
 # directory changes nothing.

@@ -155,6 +155,22 @@ static void ref_step(const struct fixture *f, const struct method *m, double *ou
 			wp[i] = w[i] + m->rho * g[i] / (norm + 1e-12);
 		ref_grad(f, wp, g2);
 		memcpy(g, g2, P * sizeof(double));
+	} else if (m->optimizer == OPTIM_GNP && m->exact) {
+		/* g + lambda H u, u = g/||g||; H u by central differences of the
+		 * double gradient (exact up to rounding while no ReLU input
+		 * crosses 0 within eps). */
+		const double eps = 1e-6;
+		double *gm = xcalloc(P, sizeof(double));
+
+		for (size_t i = 0; i < P; i++)
+			wp[i] = w[i] + eps * g[i] / norm;
+		ref_grad(f, wp, g2);
+		for (size_t i = 0; i < P; i++)
+			wp[i] = w[i] - eps * g[i] / norm;
+		ref_grad(f, wp, gm);
+		for (size_t i = 0; i < P; i++)
+			g[i] += m->lambda * (g2[i] - gm[i]) / (2 * eps);
+		free(gm);
 	} else if (m->optimizer == OPTIM_GNP) {
 		double a = m->lambda / m->r;
 
@@ -195,7 +211,8 @@ static void check_step(struct fixture *f, const struct method *m, const char *wh
 		worst = fmax(worst, fabs(w[i] - want[i]));
 		moved = fmax(moved, fabs(want[i] - f->w0[i]));
 	}
-	ok(worst < 1e-6 && moved > 1e-3 && fused == (fused_round && !m->adaptive),
+	ok(worst < 1e-6 && moved > 1e-3 &&
+	           fused == (fused_round && !m->adaptive && !m->exact),
 	   "%s, batch %d, %s: one step matches the double reference (max diff %.2g, "
 	   "step %.2g)",
 	   what, f->nb, fused ? "small-batch path" : "generic path", worst, moved);
@@ -250,6 +267,14 @@ static void test_steps(int nb)
 	check_step(&f, &m, "gnp lr=0.5 lambda=0.05 r=0.1");
 	m.weight_decay = 0.01;
 	check_step(&f, &m, "gnp lr=0.5 lambda=0.05 r=0.1 weight_decay=0.01");
+	method_defaults(&m, OPTIM_GNP);
+	m.lr = 0.5;
+	m.lambda = 0.1;
+	m.exact = 1;
+	check_step(&f, &m, "gnp lr=0.5 lambda=0.1 exact (never fused)");
+	m.lambda = 1.0;
+	m.momentum = 0.9;
+	check_step(&f, &m, "gnp lr=0.5 lambda=1 exact momentum=0.9");
 
 	sgd = xalloc_floats(f.P);
 	other = xalloc_floats(f.P);
@@ -268,6 +293,21 @@ static void test_steps(int nb)
 	float_step(&f, &m, other);
 	ok(memcmp(sgd, other, f.P * sizeof(float)) == 0,
 	   "batch %d, %s: gnp with lambda = 0 takes exactly sgd's step", nb, path());
+	/* Exact GNP always takes the generic path: against SGD there (momentum
+	 * sends it there in the generic round; the other round fuses it). */
+	m.exact = 1;
+	m.momentum = 0.9;
+	float_step(&f, &m, other);
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.5;
+	m.momentum = 0.9;
+	float_step(&f, &m, sgd);
+	if (!fused_round)
+		ok(memcmp(sgd, other, f.P * sizeof(float)) == 0,
+		   "batch %d: exact gnp with lambda = 0 takes exactly sgd's step", nb);
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.5;
+	float_step(&f, &m, sgd);
 	method_defaults(&m, OPTIM_SAM);
 	m.lr = 0.5;
 	m.rho = 0.05;
@@ -373,6 +413,49 @@ static void test_gnp_limit(void)
 		err[k] = sqrt(e) / gnorm;
 		optim_free(o);
 	}
+	{
+		/* The exact form against the gradient of F = L + lambda ||grad L||
+		 * differentiated in double (central differences of F itself, not
+		 * through H), beside the finite-difference form at r = 0.01. */
+		double *wd = xcalloc(f.P, sizeof(double)),
+		       *g = xcalloc(f.P, sizeof(double));
+		double e[2] = {0.0, 0.0}, n2 = 0.0;
+		float *dir[2] = {xalloc_floats(f.P), xalloc_floats(f.P)};
+
+		for (int k = 0; k < 2; k++) {
+			method_defaults(&m, OPTIM_GNP);
+			m.lambda = lambda;
+			m.exact = k == 0;
+			o = optim_new(&m, f.P);
+			fixture_reset(&f);
+			optim_direction(o, f.m, f.x, f.y, f.nb, dir[k]);
+			optim_free(o);
+		}
+		for (size_t i = 0; i < f.P; i++)
+			wd[i] = f.w0[i];
+		for (size_t i = 0; i < f.P; i++) {
+			double keep = wd[i], fp, fm, want;
+
+			wd[i] = keep + 1e-6;
+			fp = ref_grad(&f, wd, g) + lambda * dnorm(g, f.P);
+			wd[i] = keep - 1e-6;
+			fm = ref_grad(&f, wd, g) + lambda * dnorm(g, f.P);
+			wd[i] = keep;
+			want = (fp - fm) / 2e-6;
+			n2 += want * want;
+			for (int k = 0; k < 2; k++)
+				e[k] += (dir[k][i] - want) * (dir[k][i] - want);
+		}
+		ok(sqrt(e[0] / n2) < 1e-5 && sqrt(e[0]) < sqrt(e[1]) / 10,
+		   "exact gnp direction matches grad(L + lambda ||grad L||) in double "
+		   "(rel. "
+		   "error %.2g; the finite difference at r=0.01: %.2g)",
+		   sqrt(e[0] / n2), sqrt(e[1] / n2));
+		free(wd);
+		free(g);
+		free(dir[0]);
+		free(dir[1]);
+	}
 	ok(err[1] < err[0],
 	   "gnp direction error shrinks with r: %.3g at r=0.1, %.3g at r=0.01", err[0],
 	   err[1]);
@@ -381,6 +464,63 @@ static void test_gnp_limit(void)
 	   err[1]);
 	free(numgrad);
 	free(scratch);
+	fixture_free(&f);
+}
+
+/*
+ * mlp_hvp against central differences of the double gradient along random
+ * directions, and the Hessian's symmetry u . H v = v . H u in float.
+ */
+static void test_hvp(int nb)
+{
+	struct fixture f;
+	struct rng r;
+	double *w, *gp, *gm, worst = 0.0, scale = 0.0, uhv = 0.0, vhu = 0.0;
+	float *u, *v, *hu, *hv;
+	const double eps = 1e-6;
+
+	fixture_init(&f, 13, nb);
+	rng_seed(&r, 17, 0, 0);
+	w = xcalloc(f.P, sizeof(double));
+	gp = xcalloc(f.P, sizeof(double));
+	gm = xcalloc(f.P, sizeof(double));
+	u = xalloc_floats(f.P);
+	v = xalloc_floats(f.P);
+	hu = xalloc_floats(f.P);
+	hv = xalloc_floats(f.P);
+	for (size_t i = 0; i < f.P; i++) {
+		u[i] = 2.0f * rng_uniform(&r) - 1.0f;
+		v[i] = 2.0f * rng_uniform(&r) - 1.0f;
+	}
+	mlp_hvp(f.m, f.x, f.y, f.nb, v, hv);
+	mlp_hvp(f.m, f.x, f.y, f.nb, u, hu);
+	for (size_t i = 0; i < f.P; i++)
+		w[i] = f.w0[i] + eps * v[i];
+	ref_grad(&f, w, gp);
+	for (size_t i = 0; i < f.P; i++)
+		w[i] = f.w0[i] - eps * v[i];
+	ref_grad(&f, w, gm);
+	for (size_t i = 0; i < f.P; i++) {
+		double want = (gp[i] - gm[i]) / (2 * eps);
+
+		worst = fmax(worst, fabs(hv[i] - want));
+		scale = fmax(scale, fabs(want));
+		uhv += (double)u[i] * hv[i];
+		vhu += (double)v[i] * hu[i];
+	}
+	ok(worst < 1e-5 * (1 + scale) && scale > 1e-3,
+	   "batch %d: mlp_hvp matches central differences of the double gradient (max "
+	   "diff %.2g of %.2g)",
+	   nb, worst, scale);
+	ok(fabs(uhv - vhu) < 1e-5 * (fabs(uhv) + 1e-3),
+	   "batch %d: u . Hv = v . Hu (%.7g, %.7g)", nb, uhv, vhu);
+	free(w);
+	free(gp);
+	free(gm);
+	free(u);
+	free(v);
+	free(hu);
+	free(hv);
 	fixture_free(&f);
 }
 
@@ -463,6 +603,8 @@ int main(void)
 		}
 	}
 	test_gnp_limit();
+	test_hvp(1);
+	test_hvp(16);
 	test_cancelling();
 	return tap_done();
 }

@@ -28,6 +28,7 @@ static int method_same(const struct method *a, const struct method *b)
 	SAME(lambda)
 	SAME(r)
 	SAME(adaptive)
+	SAME(exact)
 	SAME(momentum)
 	SAME(weight_decay)
 	return 1;

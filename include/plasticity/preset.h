@@ -23,10 +23,11 @@ enum optimizer { OPTIM_SGD, OPTIM_SAM, OPTIM_GNP };
 struct method {
 	enum optimizer optimizer;
 	double lr;
-	double rho;          /* SAM radius */
-	double lambda;       /* GNP penalty weight */
-	double r;            /* GNP finite-difference step */
-	int adaptive;        /* SAM: ASAM perturbation scaled by |w| */
+	double rho;    /* SAM radius */
+	double lambda; /* GNP penalty weight */
+	double r;      /* GNP finite-difference step */
+	int adaptive;  /* SAM: ASAM perturbation scaled by |w| */
+	int exact;     /* GNP: exact Hessian-vector product, not the finite difference */
 	double momentum;     /* base optimizer, all methods */
 	double weight_decay; /* base optimizer, all methods */
 	char origin[4];      /* "" ; "A", "B", ...: the run directory of a merged

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/blas.h"
 #include "plasticity/layers.h"
 #include "plasticity/mlp.h"
 #include "plasticity/util.h"
@@ -70,7 +71,10 @@ void mlp_free(struct mlp *m)
 		free(m->dl[1][l]);
 		free(m->live[0][l]);
 		free(m->live[1][l]);
+		free(m->ract[l + 1]);
 	}
+	free(m->rdelta[0]);
+	free(m->rdelta[1]);
 	free(m);
 }
 
@@ -201,6 +205,91 @@ float mlp_loss_grad(struct mlp *m, const float *x, const uint8_t *y, int B, floa
 float mlp_loss_apply(struct mlp *m, const float *x, const uint8_t *y, int B, float alpha)
 {
 	return loss_pass(m, x, y, B, NULL, alpha);
+}
+
+/*
+ * R{.} is the derivative along v: with z_l = h_{l-1} W_l + b_l, h_l = relu(z_l),
+ *   R z_l = R h_{l-1} W_l + h_{l-1} V_l + v_b,  R h_l = [z_l > 0] R z_l
+ * (R h_0 = 0: the input does not move); at the logits, for softmax p,
+ *   delta_L = (p - onehot)/B,  R delta_L = p * (R z_L - p . R z_L)/B;
+ * and back through each layer
+ *   grad W_l = h_{l-1}^T delta_l        -> Hv_W = R h_{l-1}^T delta_l + h_{l-1}^T R
+ * delta_l grad b_l = sum delta_l              -> Hv_b = sum R delta_l delta_{l-1} = [z >
+ * 0] delta_l W_l^T -> R delta_{l-1} = [z > 0] (R delta_l W_l^T + delta_l V_l^T).
+ */
+float mlp_hvp(struct mlp *m, const float *x, const uint8_t *y, int B, const float *v,
+              float *hv)
+{
+	int L = m->nlayers, C = m->sizes[L], widest = 0;
+	float loss, *d, *rd;
+
+	if (m->rdelta[0] == NULL) {
+		for (int l = 0; l <= L; l++)
+			widest = m->sizes[l] > widest ? m->sizes[l] : widest;
+		for (int l = 1; l <= L; l++)
+			m->ract[l] = xalloc_floats((size_t)m->max_batch * m->sizes[l]);
+		m->rdelta[0] = xalloc_floats((size_t)m->max_batch * widest);
+		m->rdelta[1] = xalloc_floats((size_t)m->max_batch * widest);
+	}
+	/* The padding between blocks is not a parameter: it stays 0. */
+	memset(hv, 0, m->nparams * sizeof(float));
+	mlp_forward(m, x, B);
+	for (int l = 0; l < L; l++) {
+		int nin = m->sizes[l], nout = m->sizes[l + 1];
+		const float *h = l > 0 ? m->act[l] : x;
+		float *rz = m->ract[l + 1];
+
+		for (int b = 0; b < B; b++)
+			memcpy(rz + (size_t)b * nout, v + m->boff[l],
+			       (size_t)nout * sizeof(float));
+		gemm(0, 0, B, nout, nin, 1.0f, h, nin, v + m->woff[l], nout, 1.0f, rz,
+		     nout);
+		if (l > 0)
+			gemm(0, 0, B, nout, nin, 1.0f, m->ract[l], nin,
+			     m->params + m->woff[l], nout, 1.0f, rz, nout);
+		if (l + 1 < L)
+			relu_backward(rz, m->act[l + 1], B * nout);
+	}
+	loss = softmax_xent_forward(m->probs, m->act[L], y, B, C);
+	d = m->delta[0];
+	rd = m->rdelta[0];
+	softmax_xent_backward(d, m->probs, y, B, C);
+	for (int b = 0; b < B; b++) {
+		const float *p = m->probs + (size_t)b * C,
+		            *rz = m->ract[L] + (size_t)b * C;
+		float *r = rd + (size_t)b * C, pr = 0.0f;
+
+		for (int j = 0; j < C; j++)
+			pr += p[j] * rz[j];
+		for (int j = 0; j < C; j++)
+			r[j] = p[j] * (rz[j] - pr) / (float)B;
+	}
+	for (int l = L - 1; l >= 0; l--) {
+		int nin = m->sizes[l], nout = m->sizes[l + 1], k = (L - l) & 1;
+		const float *h = l > 0 ? m->act[l] : x, *w = m->params + m->woff[l];
+		float *hw = hv + m->woff[l], *hb = hv + m->boff[l];
+
+		gemm(1, 0, nin, nout, B, 1.0f, h, nin, rd, nout, 0.0f, hw, nout);
+		if (l > 0)
+			gemm(1, 0, nin, nout, B, 1.0f, m->ract[l], nin, d, nout, 1.0f, hw,
+			     nout);
+		memset(hb, 0, (size_t)nout * sizeof(float));
+		for (int b = 0; b < B; b++)
+			for (int j = 0; j < nout; j++)
+				hb[j] += rd[(size_t)b * nout + j];
+		if (l == 0)
+			break;
+		gemm(0, 1, B, nin, nout, 1.0f, rd, nout, w, nout, 0.0f, m->rdelta[k],
+		     nin);
+		gemm(0, 1, B, nin, nout, 1.0f, d, nout, v + m->woff[l], nout, 1.0f,
+		     m->rdelta[k], nin);
+		gemm(0, 1, B, nin, nout, 1.0f, d, nout, w, nout, 0.0f, m->delta[k], nin);
+		relu_backward(m->rdelta[k], m->act[l], B * nin);
+		relu_backward(m->delta[k], m->act[l], B * nin);
+		d = m->delta[k];
+		rd = m->rdelta[k];
+	}
+	return loss;
 }
 
 int mlp_evaluate(struct mlp *m, const float *x, const uint8_t *y, int B, double *loss)

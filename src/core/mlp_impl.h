@@ -35,6 +35,10 @@ struct mlp {
 	int *rows;
 	float *act2[MLP_MAX_LAYERS + 1];
 	float *dl[2][MLP_MAX_LAYERS];
+	/* mlp_hvp's directional derivatives (ract[l], (max_batch, sizes[l]),
+	 * l >= 1; rdelta[2] as delta), allocated on its first call. */
+	float *ract[MLP_MAX_LAYERS + 1];
+	float *rdelta[2];
 };
 
 /* After a training pass's forward: when mlp_count_next asked for it, count

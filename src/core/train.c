@@ -387,6 +387,9 @@ static int ckpt_config(const struct run *r, double *v, const char **names)
 	PUT("hidden (layers)", p->nhidden);
 	for (int i = 0; i < p->nhidden; i++)
 		PUT("hidden (a width)", p->hidden[i]);
+	/* Keys added since format 4 go last: an older checkpoint holds 0 here,
+	 * their default. */
+	PUT("exact", m->exact);
 #undef PUT
 	return n;
 }

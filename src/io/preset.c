@@ -154,6 +154,10 @@ const struct schema_entry method_schema[] = {
              "Weight of the gradient-norm penalty."),
         MKEY("r", SCHEMA_FLOAT, 0, 10, NULL, "0.01", r,
              "Finite-difference step of the penalty's gradient."),
+        MKEY("exact", SCHEMA_BOOL, 0, 0, NULL, "false", exact,
+             "The penalty's gradient lambda H g/||g|| through an exact Hessian-vector "
+             "product (Pearlmutter 1994), as autograd's double backward computes it; "
+             "r is then unused."),
         MKEY("momentum", SCHEMA_FLOAT, 0, 1, NULL, "0", momentum,
              "Heavy-ball momentum of the base update."),
         MKEY("weight_decay", SCHEMA_FLOAT, 0, 1, NULL, "0", weight_decay,
