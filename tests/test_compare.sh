@@ -37,6 +37,20 @@ ok_if "grep -qE '^A: sgd lr=0.05 +3 ' '$tmp/out' && grep -qE '^B: sam lr=0.05 rh
 	"... every method of both in one summary, labelled A: and B:"
 ok_if "grep -qE '^B: sam lr=0.05 rho=0.2 +A: sgd lr=0.05 +plasticity_loss +3 ' '$tmp/out'" \
 	"... and paired differences across the directories, against A's baseline"
+# Sharpness against plasticity: Pearson r over one point per method and run,
+# recomputed here from the two results.csv files (window 1 of 4 tasks: the
+# plasticity loss is task 1's accuracy minus task 4's).
+want=$(awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; f++; next }
+	{ k = f SUBSEP $c["method_index"] SUBSEP $c["run"]; s[k] += $c["sharpness"]; n[k]++
+	  if ($c["task"] == 1) a1[k] = $c["test_acc"]; if ($c["task"] == 4) a4[k] = $c["test_acc"] }
+	END { for (k in s) { x = s[k] / n[k]; y = a1[k] - a4[k]; N++; sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y }
+	      r = (sxy - sx * sy / N) / sqrt((sxx - sx * sx / N) * (syy - sy * sy / N)); printf "%d %+.3f", N, r }' \
+	"$tmp/A/results.csv" "$tmp/B/results.csv")
+got=$(awk '$1 == "sharpness" && $2 ~ /^[0-9]+$/ { print $2, $3 }' "$tmp/out")
+is "$got" "$want" "compare: sharpness's r with plasticity loss over 12 method-runs, as recomputed from results.csv"
+ok_if "grep -qE '^grad_norm +12 ' '$tmp/out' && ! grep -qE '^lambda_max' '$tmp/out'" \
+	"... grad_norm too; lambda_max, never measured, is left out"
+
 # The pairing is real: B's SGD is A's SGD (same seeds), so their difference is 0.
 ok_if "grep -E '^B: sgd lr=0.05 +A: sgd lr=0.05 +mean_acc' '$tmp/out' | grep -q '+0.0000 \[+0.0000, +0.0000\]'" \
 	"... where B's sgd is A's sgd run for run: difference exactly 0"

@@ -94,8 +94,35 @@ static void test_slope_ci(void)
 	   "95%% CI of 1, 2, 3, 4: 2.5 +- %.4f (by hand 2.0542)", m.hi - m.mean);
 }
 
+/* Pearson's r by hand: x = 1..5, y = 2, 4, 5, 4, 5: sxy 6, sxx 10, syy 6,
+ * r = 6/sqrt(60) = 0.774597; Fisher's z = atanh(r) = 1.031718, se =
+ * 1/sqrt(2), so the 95% CI is tanh(1.031718 -+ 1.385904) = [-0.340082,
+ * +0.984236]. */
+static void test_pearson(void)
+{
+	double x[7] = {1, 2, 3, 4, 5, NAN, 6}, y[7] = {2, 4, 5, 4, 5, 1, NAN};
+	double flat[3] = {1, 1, 1};
+	struct stats_corr c;
+
+	stats_pearson(x, y, 7, &c);
+	ok(c.n == 5 && fabs(c.r - 6 / sqrt(60)) < 1e-12 && fabs(c.lo + 0.340082) < 1e-6 &&
+	           fabs(c.hi - 0.984236) < 1e-6,
+	   "pearson r of 5 pairs (2 with a missing value left out): %.6f [%.6f, %.6f], "
+	   "by "
+	   "hand 0.774597 [-0.340082, +0.984236]",
+	   c.r, c.lo, c.hi);
+	for (int i = 0; i < 5; i++)
+		y[i] = 3 - 2 * x[i];
+	stats_pearson(x, y, 5, &c);
+	ok(c.r == -1.0 && c.hi < -0.999, "y = 3 - 2x: r = -1 (%g), interval at -1 (%g)",
+	   c.r, c.hi);
+	stats_pearson(x, flat, 3, &c);
+	ok(c.n == 3 && isnan(c.r) && isnan(c.lo), "no spread in y: r is NAN");
+}
+
 int main(void)
 {
+	test_pearson();
 	test_t();
 	test_signflip();
 	test_holm();

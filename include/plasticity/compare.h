@@ -42,4 +42,14 @@ enum pl_status compare_write_csv(const struct results *res, const char *path,
 /* The paired differences as an aligned table (nothing with one method). */
 void compare_print(const struct results *res, FILE *fp);
 
+/*
+ * Whether sharpness goes with plasticity loss: for each of grad_norm,
+ * sharpness, lambda_max and hessian_trace that was measured, Pearson's r
+ * (stats_pearson) over one point per method and run, pooled across
+ * methods: the metric's mean over the run's tasks against the run's
+ * plasticity loss and against its mean accuracy. Nothing when no metric
+ * has 4 such points.
+ */
+void compare_print_correlations(const struct results *res, FILE *fp);
+
 #endif

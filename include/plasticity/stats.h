@@ -41,6 +41,19 @@ double stats_signflip_p(const double *d, int n, uint64_t seed);
 /* Holm's step-down correction of p[0..m) into adj[0..m) (may alias p). */
 void stats_holm(const double *p, int m, double *adj);
 
+struct stats_corr {
+	int n;
+	double r, lo, hi; /* 95% CI by Fisher's z (NAN when n < 4) */
+};
+
+/*
+ * Pearson's r of the pairs (x[i], y[i]) where both are finite,
+ * r = sum (x - mx)(y - my) / sqrt(sum (x - mx)^2 sum (y - my)^2), and its
+ * 95% interval tanh(atanh(r) -+ 1.959964 / sqrt(n - 3)) (Fisher 1915);
+ * r is NAN when either has no spread.
+ */
+void stats_pearson(const double *x, const double *y, int n, struct stats_corr *out);
+
 /* The least-squares slope of y on x over the pairs where both are finite;
  * NAN with fewer than two distinct x. */
 double stats_slope(const double *x, const double *y, int n);

@@ -36,6 +36,7 @@ int cli_compare(char *const *dirs, int n)
 	results_print_summary(&res, stdout);
 	if (mismatch == NULL) {
 		compare_print(&res, stdout);
+		compare_print_correlations(&res, stdout);
 	} else {
 		fprintf(stderr,
 		        "plasticity: compare: no paired statistics: %s, so run i of one "

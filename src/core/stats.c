@@ -85,6 +85,58 @@ double stats_t_quantile(double p, double df)
 	return 0.5 * (lo + hi);
 }
 
+/* Centred sums of the pairs where both are finite: their count, and
+ * sum (x - mx)^2, sum (x - mx)(y - my), sum (y - my)^2 in s[0..2]. */
+static int comoments(const double *x, const double *y, int n, double s[3])
+{
+	double mx = 0.0, my = 0.0;
+	int k = 0;
+
+	s[0] = s[1] = s[2] = 0.0;
+	for (int i = 0; i < n; i++)
+		if (isfinite(x[i]) && isfinite(y[i])) {
+			mx += x[i];
+			my += y[i];
+			k++;
+		}
+	if (k == 0)
+		return 0;
+	mx /= k;
+	my /= k;
+	for (int i = 0; i < n; i++)
+		if (isfinite(x[i]) && isfinite(y[i])) {
+			s[0] += (x[i] - mx) * (x[i] - mx);
+			s[1] += (x[i] - mx) * (y[i] - my);
+			s[2] += (y[i] - my) * (y[i] - my);
+		}
+	return k;
+}
+
+void stats_pearson(const double *x, const double *y, int n, struct stats_corr *out)
+{
+	double s[3], z, h;
+	int k = comoments(x, y, n, s);
+
+	*out = (struct stats_corr){k, NAN, NAN, NAN};
+	if (k < 2 || s[0] <= 0.0 || s[2] <= 0.0)
+		return;
+	out->r = fmax(-1.0, fmin(1.0, s[1] / sqrt(s[0] * s[2])));
+	if (k < 4)
+		return;
+	z = atanh(fmax(-1.0 + 1e-15, fmin(1.0 - 1e-15, out->r)));
+	h = 1.959963984540054 / sqrt(k - 3.0);
+	out->lo = tanh(z - h);
+	out->hi = tanh(z + h);
+}
+
+double stats_slope(const double *x, const double *y, int n)
+{
+	double s[3];
+	int k = comoments(x, y, n, s);
+
+	return k >= 2 && s[0] > 0.0 ? s[1] / s[0] : NAN;
+}
+
 void stats_mean_ci(const double *v, int n, struct stats_mean *out)
 {
 	double sum = 0.0, sq = 0.0, half;
@@ -172,27 +224,4 @@ void stats_holm(const double *p, int m, double *adj)
 		adj[i] = out[i];
 	free(order);
 	free(out);
-}
-
-double stats_slope(const double *x, const double *y, int n)
-{
-	double mx = 0.0, my = 0.0, sxy = 0.0, sxx = 0.0;
-	int k = 0;
-
-	for (int i = 0; i < n; i++)
-		if (isfinite(x[i]) && isfinite(y[i])) {
-			mx += x[i];
-			my += y[i];
-			k++;
-		}
-	if (k < 2)
-		return NAN;
-	mx /= k;
-	my /= k;
-	for (int i = 0; i < n; i++)
-		if (isfinite(x[i]) && isfinite(y[i])) {
-			sxy += (x[i] - mx) * (y[i] - my);
-			sxx += (x[i] - mx) * (x[i] - mx);
-		}
-	return sxx > 0.0 ? sxy / sxx : NAN;
 }

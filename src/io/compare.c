@@ -165,6 +165,74 @@ enum pl_status compare_write_csv(const struct results *res, const char *path,
 	return atomic_commit(&af, cause);
 }
 
+/* The mean over run r of method m's tasks of diagnostic d (0 grad_norm,
+ * 1 sharpness, 2 lambda_max, 3 hessian_trace), where measured. */
+static double run_diag(const struct results *res, int m, int r, int d)
+{
+	double s = 0.0;
+	int n = 0;
+
+	for (int t = 0; t < res->tasks; t++) {
+		const struct task_result *c = results_get(res, m, r, t);
+		double v;
+
+		if (c == NULL)
+			continue;
+		v = d == 0   ? c->grad_norm
+		    : d == 1 ? c->sharpness
+		    : d == 2 ? c->lambda_max
+		             : c->hessian_trace;
+		if (isfinite(v)) {
+			s += v;
+			n++;
+		}
+	}
+	return n > 0 ? s / n : NAN;
+}
+
+void compare_print_correlations(const struct results *res, FILE *fp)
+{
+	static const char *const names[4] = {"grad_norm", "sharpness", "lambda_max",
+	                                     "hessian_trace"};
+	int N = res->nmethods * res->runs, header = 0;
+	double *x = xmalloc((size_t)N * sizeof(double)),
+	       *pl = xmalloc((size_t)N * sizeof(double)),
+	       *acc = xmalloc((size_t)N * sizeof(double));
+
+	for (int m = 0; m < res->nmethods; m++)
+		for (int r = 0; r < res->runs; r++) {
+			pl[m * res->runs + r] = run_metric(res, m, r, 0);
+			acc[m * res->runs + r] = run_metric(res, m, r, 1);
+		}
+	for (int d = 0; d < 4; d++) {
+		struct stats_corr a, b;
+		char sa[64], sb[64];
+
+		for (int m = 0; m < res->nmethods; m++)
+			for (int r = 0; r < res->runs; r++)
+				x[m * res->runs + r] = run_diag(res, m, r, d);
+		stats_pearson(x, pl, N, &a);
+		stats_pearson(x, acc, N, &b);
+		if (a.n < 4)
+			continue;
+		if (!header++)
+			fprintf(fp,
+			        "\nsharpness and plasticity: Pearson r over one point "
+			        "per "
+			        "method and run (the metric's mean over the run's "
+			        "tasks),\n"
+			        "95%% CI by Fisher's z\n%-14s %3s  %-30s %s\n",
+			        "metric", "n", "r with plasticity_loss [95% CI]",
+			        "r with mean_acc [95% CI]");
+		snprintf(sa, sizeof(sa), "%+.3f [%+.3f, %+.3f]", a.r, a.lo, a.hi);
+		snprintf(sb, sizeof(sb), "%+.3f [%+.3f, %+.3f]", b.r, b.lo, b.hi);
+		fprintf(fp, "%-14s %3d  %-30s %s\n", names[d], a.n, sa, sb);
+	}
+	free(x);
+	free(pl);
+	free(acc);
+}
+
 void compare_print(const struct results *res, FILE *fp)
 {
 	struct comparison *c;
