@@ -260,13 +260,15 @@ static void test_paths(const struct dataset *ds)
 			p.batch_size = bs;
 			p.train_examples = 200;
 			p.runs = 1;
-			p.nmethods = 4;
+			p.nmethods = 5;
 			method_defaults(&p.methods[0], OPTIM_SGD);
 			method_defaults(&p.methods[1], OPTIM_SAM);
 			method_defaults(&p.methods[2], OPTIM_GNP);
 			method_defaults(&p.methods[3], OPTIM_SGD);
-			for (int k = 0; k < 4; k++)
+			method_defaults(&p.methods[4], OPTIM_GNP);
+			for (int k = 0; k < 5; k++)
 				p.methods[k].lr = 0.05;
+			p.methods[4].exact = 1;
 			p.methods[3].momentum = 0.9;
 			p.methods[3].weight_decay = 0.001;
 			p.methods[3].lr = 0.01;
@@ -292,7 +294,9 @@ static void test_paths(const struct dataset *ds)
 			}
 			ok(all && worst_loss < 1e-3 && worst_acc <= 0.01,
 			   "%s, batch %d: the small-batch path trains as the generic one "
-			   "(sgd, sam, gnp, momentum + weight decay; train loss within "
+			   "(sgd, sam, gnp, momentum + weight decay, exact gnp; train "
+			   "loss "
+			   "within "
 			   "%.2g relative, test accuracy within %.3f)",
 			   s ? "class" : "domain", bs, worst_loss, worst_acc);
 			ok(all && same,

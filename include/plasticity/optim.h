@@ -16,7 +16,8 @@
  *        g <- grad L(w + e) on the same mini-batch;
  *   GNP  g1 = grad L(w), g2 = grad L(w + r g1/||g1||),
  *        g <- (1 - lambda/r) g1 + (lambda/r) g2   (finite-difference form of
- *        the gradient of L + lambda ||grad L||).
+ *        the gradient of L + lambda ||grad L||); exact: g <- g1 +
+ *        (lambda/||g1||) H g1, H g1 by the R-operator (mlp_hvp).
  * struct optim is opaque; what must survive a checkpoint is declared as named
  * state buffers (optim_state), so checkpoints save them without knowing what
  * they are. All memory is allocated in optim_new.
@@ -36,11 +37,14 @@ struct optim;
 
 /*
  * A step in the small-batch path's terms (fused.c): up to two gradients,
- * the second at w + probe g1, and the direction mix[0] g1 + mix[1] g2.
+ * the second at w + probe g1, and the direction mix[0] g1 + mix[1] g2;
+ * or, with hvp, the direction g1 + probe H g1 (exact GNP), H g1 by the
+ * R-operator. A plan with hvp is for the small-batch path only.
  */
 struct step_plan {
 	float probe;
 	float mix[2];
+	int hvp;
 };
 
 struct optim_desc {

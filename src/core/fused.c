@@ -250,15 +250,20 @@ struct side {
 
 /*
  * out (B, nout) = bias + X W, over the rows of nonzero inputs only; with
- * c != 0 at the weights W + c X0^T D0 of pass 0 (p0), the bias + c sum D0.
+ * c != 0 plus c (Xg X0^T + 1) D0, pass 0's factors p0: for Xg = X, the
+ * weights W + c X0^T D0 and the bias + c sum D0. bias NULL: none.
  */
 PL_HOT static void forward_layer(float *restrict out, const float *restrict X, int B,
                                  int nin, int nout, const float *restrict W,
                                  const float *restrict bias, float c, struct side p0,
-                                 const int *restrict rows, int n)
+                                 const float *Xg, const int *restrict rows, int n)
 {
 	for (int b = 0; b < B; b++)
-		memcpy(out + (size_t)b * nout, bias, (size_t)nout * sizeof(float));
+		if (bias != NULL)
+			memcpy(out + (size_t)b * nout, bias,
+			       (size_t)nout * sizeof(float));
+		else
+			memset(out + (size_t)b * nout, 0, (size_t)nout * sizeof(float));
 	/* The rows of the inputs nonzero in some example, four at a time. */
 	for (int r = 0; r < n; r += 4) {
 		const float *w[4];
@@ -279,19 +284,20 @@ PL_HOT static void forward_layer(float *restrict out, const float *restrict X, i
 		return;
 	for (int b = 0; b < B; b++)
 		for (int a = 0; a < B; a++) {
-			float g = dot(p0.X + (size_t)a * nin, X + (size_t)b * nin, nin);
+			float g = dot(p0.X + (size_t)a * nin, Xg + (size_t)b * nin, nin);
 
 			axpy(out + (size_t)b * nout, c * (g + 1.0f),
 			     p0.D + (size_t)a * nout, nout);
 		}
 }
 
-/* What the final pass's backward applies: up to two sources of outer
- * products, each with its coefficient (the plan's mix), and the base update. */
+/* What the final pass's backward applies: up to three sources of outer
+ * products, each with its coefficient (the plan's mix), and the base update.
+ * The bias moves with the first nbias sources only. */
 struct update {
-	int nsrc;
-	struct side src[2];
-	float coef[2];
+	int nsrc, nbias;
+	struct side src[3];
+	float coef[3];
 	float lr, wd, mu;
 	float *vel; /* NULL without momentum */
 	int dense;  /* weight decay or momentum: every row moves */
@@ -388,14 +394,14 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
                                   struct side p0, const float *H, const struct update *u,
                                   float *restrict g, const int *restrict rows, int n)
 {
-	float k[2 * FB + 3];
-	const float *d[2 * FB + 3];
+	float k[3 * FB + 3];
+	const float *d[3 * FB + 3];
 	int nt;
 
 	/* One example, no weight decay or momentum: each live row in one loop,
 	 * over a list of them (a branch per row would mispredict: which ReLU
 	 * units are active is close to random). */
-	if (B == 1 && (u == NULL || !u->dense)) {
+	if (B == 1 && (u == NULL || (!u->dense && u->nsrc <= 2))) {
 		int ns = u != NULL ? u->nsrc : 0;
 		float l0 = ns > 0 ? u->lr * u->coef[0] : 0.0f;
 		float l1 = ns > 1 ? u->lr * u->coef[1] : 0.0f;
@@ -425,7 +431,7 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 		if (ns > 0) {
 			const float *db[2] = {d0, d1};
 
-			update_row(bias, NULL, g, nout, u->coef, db, ns, u);
+			update_row(bias, NULL, g, nout, u->coef, db, u->nbias, u);
 		}
 		return;
 	}
@@ -472,7 +478,7 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 		if (u == NULL)
 			return;
 		nt = 0;
-		for (int s = 0; s < ns; s++)
+		for (int s = 0; s < u->nbias; s++)
 			for (int b = 0; b < B; b++) {
 				k[nt] = -u->lr * u->coef[s];
 				d[nt++] = u->src[s].D + (size_t)b * nout;
@@ -517,7 +523,7 @@ PL_HOT static void backward_layer(float *restrict Dprev, struct side p, int B, i
 		return;
 	/* The bias: the weights of an input that is always 1. */
 	nt = 0;
-	for (int s = 0; s < u->nsrc; s++)
+	for (int s = 0; s < u->nbias; s++)
 		for (int b = 0; b < B; b++) {
 			k[nt] = u->coef[s];
 			d[nt++] = u->src[s].D + (size_t)b * nout;
@@ -582,8 +588,8 @@ static void forward(struct mlp *m, int p, const float *const *in, float *const *
 		const int *list = live_list(m, p, l, &n);
 
 		forward_layer(acts[l + 1], in[l], B, m->sizes[l], m->sizes[l + 1],
-		              m->params + m->woff[l], m->params + m->boff[l], c, p0, list,
-		              n);
+		              m->params + m->woff[l], m->params + m->boff[l], c, p0,
+		              in[l], list, n);
 		if (l + 1 < m->nlayers)
 			m->nlive[p][l + 1] = relu_live(acts[l + 1], B, m->sizes[l + 1],
 			                               m->live[p][l + 1]);
@@ -633,6 +639,7 @@ PL_HOT static void backward(struct mlp *m, int p, const float *const *in,
 				ul.src[ul.nsrc] = s == 0 ? p0 : cur;
 				ul.coef[ul.nsrc++] = mix[s];
 			}
+		ul.nbias = ul.nsrc;
 		for (int a = 0; c != 0.0f && l > 0 && a < B; a++)
 			for (int b = 0; b < B; b++)
 				H[a * B + b] = dot(p0.D + (size_t)a * nout,
@@ -655,6 +662,72 @@ PL_HOT static void backward(struct mlp *m, int p, const float *const *in,
 		               u->vel ? u->vel + m->woff[l] : NULL,
 		               u->vel ? u->vel + m->boff[l] : NULL, c, p0, H,
 		               mix != NULL ? &ul : NULL, m->delta[0], list, n);
+	}
+}
+
+/*
+ * Exact GNP's second half (plan.hvp): the R-operator of mlp_hvp along
+ * v = g1, whose weights are X_l^T D_l in every layer, in Gram form, and the
+ * update w -= lr (g1 + c H g1) applied on the way back:
+ *   R z_{l+1} = R h_l W_l + (X_l X_l^T + 1) D_l,  R h_l = [X_l > 0] R z_l,
+ *   R h_0 = 0;  at the logits R delta = p (R z - p . R z)/B (pass 0's p);
+ *   R delta_{l-1} = [X_l > 0] (R delta_l W_l^T + (D_l D_l^T) X_l);
+ *   H g1 = (R h_l^T D_l + X_l^T R delta_l, sum R delta_l) per layer.
+ * R h_l is zero wherever X_l is, so pass 0's live lists serve; R h goes in
+ * act2, R delta in dl[1].
+ */
+PL_HOT static void hvp_pass(struct mlp *m, const float *const *in0, int B, float c,
+                            const struct update *u)
+{
+	const int L = m->nlayers, C = m->sizes[L];
+	float *const *rh = m->act2;
+
+	for (int l = 0; l < L; l++) {
+		struct side p0 = {in0[l], m->dl[0][l]};
+		int n;
+		const int *list = live_list(m, 0, l, &n);
+		size_t all = (size_t)B * m->sizes[l + 1];
+
+		forward_layer(rh[l + 1], l > 0 ? rh[l] : in0[0], B, m->sizes[l],
+		              m->sizes[l + 1], m->params + m->woff[l], NULL, 1.0f, p0,
+		              in0[l], list, l > 0 ? n : 0);
+		for (size_t i = 0; l + 1 < L && i < all; i++)
+			rh[l + 1][i] = in0[l + 1][i] > 0.0f ? rh[l + 1][i] : 0.0f;
+	}
+	for (int b = 0; b < B; b++) {
+		const float *p = m->probs + (size_t)b * C, *rz = rh[L] + (size_t)b * C;
+		float *rd = m->dl[1][L - 1] + (size_t)b * C, pr = 0.0f;
+
+		for (int j = 0; j < C; j++)
+			pr += p[j] * rz[j];
+		for (int j = 0; j < C; j++)
+			rd[j] = p[j] * (rz[j] - pr) / (float)B;
+	}
+	for (int l = L - 1; l >= 0; l--) {
+		int nin = m->sizes[l], nout = m->sizes[l + 1], n;
+		struct side xd = {in0[l], m->dl[0][l]}, xrd = {in0[l], m->dl[1][l]};
+		struct update ul = *u;
+		const int *list = live_list(m, 0, l, &n);
+		float H[FB * FB];
+
+		ul.nsrc = ul.nbias = 2;
+		ul.src[0] = xd;
+		ul.coef[0] = 1.0f;
+		ul.src[1] = xrd;
+		ul.coef[1] = c;
+		if (l > 0) {
+			/* R h^T D moves the weights, not the bias. */
+			ul.src[2] = (struct side){rh[l], m->dl[0][l]};
+			ul.coef[2] = c;
+			ul.nsrc = 3;
+		}
+		for (int a = 0; l > 0 && a < B; a++)
+			for (int b = 0; b < B; b++)
+				H[a * B + b] = dot(xd.D + (size_t)a * nout,
+				                   xd.D + (size_t)b * nout, nout);
+		backward_layer(l > 0 ? m->dl[1][l - 1] : NULL, xrd, B, nin, nout,
+		               m->params + m->woff[l], m->params + m->boff[l], NULL, NULL,
+		               1.0f, xd, H, &ul, m->delta[0], list, n);
 	}
 }
 
@@ -720,6 +793,10 @@ float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *
 	}
 	backward(m, 0, in0, in0, B, 0.0f, NULL, &u);
 	desc->plan(&o->cfg, sqrt(grad_norm2(m, in0, B)), &plan);
+	if (plan.hvp) {
+		hvp_pass(m, in0, B, plan.probe, &u);
+		return loss;
+	}
 	forward(m, 1, in1, m->act2, B, plan.probe, in0);
 	softmax_xent_forward(m->probs, m->act2[L], y, B, C);
 	softmax_xent_backward(m->dl[1][L - 1], m->probs, y, B, C);

@@ -80,6 +80,7 @@ struct optim *optim_new(const struct method *cfg, size_t nparams)
 
 		o->planned =
 		        o->desc->plan != NULL && o->desc->plan(cfg, 1.0, &probe) == 0;
+		o->hvp = o->planned && probe.hvp;
 	}
 	return o;
 }
@@ -175,7 +176,7 @@ PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const ui
 
 	if (optim_fused_batch(o, m, B))
 		return fused_step(o, m, x, y, B);
-	if (o->planned && o->vel == NULL && o->cfg.weight_decay == 0.0)
+	if (o->planned && !o->hvp && o->vel == NULL && o->cfg.weight_decay == 0.0)
 		return applied_step(o, m, x, y, B);
 	o->dir2 = o->undo = NULL;
 	loss = o->desc->direction(o, m, x, y, B);

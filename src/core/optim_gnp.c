@@ -43,15 +43,22 @@ static float gnp_direction(struct optim *o, struct mlp *m, const float *x,
 	return loss;
 }
 
-/* g2 at w + r g1/||g1||; (1 - lambda/r) g1 + (lambda/r) g2. The exact form
- * has no plan: it always takes the generic path. */
+/* g2 at w + r g1/||g1||; (1 - lambda/r) g1 + (lambda/r) g2. The exact
+ * form, g1 + (lambda/||g1||) H g1, is planned without momentum or weight
+ * decay (and then only on the small-batch path); with them it takes the
+ * generic path. */
 static int gnp_plan(const struct method *m, double gnorm, struct step_plan *p)
 {
 	float a = (float)(m->lambda / m->r);
 
-	if (m->exact)
+	if (m->exact && (m->momentum != 0.0 || m->weight_decay != 0.0))
 		return -1;
-	*p = (struct step_plan){(float)(m->r / (gnorm + 1e-12)), {1.0f - a, a}};
+	if (m->exact)
+		*p = (struct step_plan){
+		        (float)(m->lambda / (gnorm + 1e-12)), {1.0f, 0.0f}, 1};
+	else
+		*p = (struct step_plan){
+		        (float)(m->r / (gnorm + 1e-12)), {1.0f - a, a}, 0};
 	return 0;
 }
 

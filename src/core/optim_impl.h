@@ -27,6 +27,7 @@ struct optim {
 	const float *dir2, *undo;
 	float alpha, undo_scale;
 	int planned; /* the descriptor has a plan for this method (optim.h) */
+	int hvp;     /* ... one with hvp: for the small-batch path only */
 };
 
 /* A step through the small-batch path (fused.c): optim_step's contract. */

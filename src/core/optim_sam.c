@@ -51,7 +51,7 @@ static int sam_plan(const struct method *m, double gnorm, struct step_plan *p)
 {
 	if (m->adaptive)
 		return -1;
-	*p = (struct step_plan){(float)(m->rho / (gnorm + 1e-12)), {0.0f, 1.0f}};
+	*p = (struct step_plan){(float)(m->rho / (gnorm + 1e-12)), {0.0f, 1.0f}, 0};
 	return 0;
 }
 

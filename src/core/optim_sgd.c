@@ -13,7 +13,7 @@ static int sgd_plan(const struct method *m, double gnorm, struct step_plan *p)
 {
 	(void)m;
 	(void)gnorm;
-	*p = (struct step_plan){0.0f, {1.0f, 0.0f}};
+	*p = (struct step_plan){0.0f, {1.0f, 0.0f}, 0};
 	return 0;
 }
 
