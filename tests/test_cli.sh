@@ -106,4 +106,23 @@ ok_if "grep -q '^plasticity: $tmp/data/train-labels-idx1-ubyte: ' '$tmp/err' && 
 	"... with one line naming the file"
 ok_if "[ ! -e '$tmp/r2' ]" "... and no run directory is created"
 
+# Every shipped preset loads, is installed, and says what it is for.
+for f in "$SRCDIR"/experiments/*.yaml; do
+	n=$(basename "$f" .yaml)
+	"$P" run "$f" --print-config >"$tmp/pc" 2>"$tmp/err"
+	is "$?:$(cat "$tmp/err")" "0:" "experiments/$n.yaml loads"
+	ok_if "grep -q 'experiments/$n.yaml' '$SRCDIR/Makefile.am'" "... and is installed (Makefile.am)"
+done
+# The sweeps expand to one method per value; the paper presets run online
+# with exact GNP at the paper's lambda.
+is "$("$P" run "$SRCDIR/experiments/sam-rho-sweep.yaml" --print-config | grep -c 'optimizer: sam')" 6 \
+	"sam-rho-sweep: six values of rho"
+is "$("$P" run "$SRCDIR/experiments/gnp-lambda-sweep.yaml" --print-config | grep -c 'exact: true')" 3 \
+	"gnp-lambda-sweep: three lambdas in the exact form"
+for n in paper-domain paper-class paper-domain-fashion paper-class-fashion; do
+	"$P" run "$SRCDIR/experiments/$n.yaml" --print-config >"$tmp/pc"
+	ok_if "grep -qx 'batch_size: 1' '$tmp/pc' && [ \"\$(grep -c 'exact: true' '$tmp/pc')\" = 2 ] && grep -q 'lambda: 0.1' '$tmp/pc'" \
+		"$n: batch 1, GNP exact at lambda 0.1"
+done
+
 done_testing
