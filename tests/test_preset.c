@@ -228,8 +228,10 @@ static void test_paper(void)
 	}
 	method_label(&p.methods[5], label, sizeof(label));
 	ok(p.setting == SETTING_CLASS && p.tasks == 45 && p.nmethods == 6 &&
-	           p.runs == 10 && strcmp(label, "gnp lr=0.001 lambda=0.1 r=0.01") == 0,
-	   "paper-class: 45 class tasks, 6 methods, 10 runs, last is gnp lr=0.001");
+	           p.runs == 10 && p.batch_size == 1 &&
+	           strcmp(label, "gnp lr=0.001 lambda=0.1 exact") == 0,
+	   "paper-class: 45 class tasks, 6 methods, 10 runs, batch 1, last is exact gnp "
+	   "lr=0.001");
 	preset_free(&p);
 }
 
