@@ -101,7 +101,7 @@ static void test_slope_ci(void)
 static void test_pearson(void)
 {
 	double x[7] = {1, 2, 3, 4, 5, NAN, 6}, y[7] = {2, 4, 5, 4, 5, 1, NAN};
-	double flat[3] = {1, 1, 1};
+	double flat[3] = {1, 1, 1}, tenth[7], seq[7];
 	struct stats_corr c;
 
 	stats_pearson(x, y, 7, &c);
@@ -118,6 +118,14 @@ static void test_pearson(void)
 	   c.r, c.hi);
 	stats_pearson(x, flat, 3, &c);
 	ok(c.n == 3 && isnan(c.r) && isnan(c.lo), "no spread in y: r is NAN");
+	/* Seven times 0.1: the mean rounds, the spread must still be 0. */
+	for (int i = 0; i < 7; i++)
+		tenth[i] = 0.1, seq[i] = i;
+	stats_pearson(tenth, seq, 7, &c);
+	ok(c.n == 7 && isnan(c.r), "seven equal values of 0.1: no spread, r is NAN (%g)",
+	   c.r);
+	ok(isnan(stats_slope(seq, tenth, 7)) == 0 && stats_slope(seq, tenth, 7) == 0.0,
+	   "... and y = 0.1 has slope exactly 0 (%g)", stats_slope(seq, tenth, 7));
 }
 
 int main(void)

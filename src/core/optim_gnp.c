@@ -51,9 +51,12 @@ static int gnp_plan(const struct method *m, double gnorm, struct step_plan *p)
 {
 	float a = (float)(m->lambda / m->r);
 
-	if (m->exact && (m->momentum != 0.0 || m->weight_decay != 0.0))
+	if (m->exact && m->lambda != 0.0 &&
+	    (m->momentum != 0.0 || m->weight_decay != 0.0))
 		return -1;
-	if (m->exact)
+	/* At lambda = 0 both forms are SGD's step: the finite-difference plan
+	 * with no second-gradient share takes it exactly. */
+	if (m->exact && m->lambda != 0.0)
 		*p = (struct step_plan){
 		        (float)(m->lambda / (gnorm + 1e-12)), {1.0f, 0.0f}, 1};
 	else

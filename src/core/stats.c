@@ -86,15 +86,22 @@ double stats_t_quantile(double p, double df)
 }
 
 /* Centred sums of the pairs where both are finite: their count, and
- * sum (x - mx)^2, sum (x - mx)(y - my), sum (y - my)^2 in s[0..2]. */
+ * sum (x - mx)^2, sum (x - mx)(y - my), sum (y - my)^2 in s[0..2]. A
+ * series whose values are all equal has exactly 0 spread (its mean can
+ * round, leaving a sum of squares of 1e-34). */
 static int comoments(const double *x, const double *y, int n, double s[3])
 {
 	double mx = 0.0, my = 0.0;
-	int k = 0;
+	int k = 0, xvar = 0, yvar = 0;
+	const double *x0 = NULL, *y0 = NULL;
 
 	s[0] = s[1] = s[2] = 0.0;
 	for (int i = 0; i < n; i++)
 		if (isfinite(x[i]) && isfinite(y[i])) {
+			x0 = x0 ? x0 : &x[i];
+			y0 = y0 ? y0 : &y[i];
+			xvar |= x[i] != *x0;
+			yvar |= y[i] != *y0;
 			mx += x[i];
 			my += y[i];
 			k++;
@@ -109,6 +116,10 @@ static int comoments(const double *x, const double *y, int n, double s[3])
 			s[1] += (x[i] - mx) * (y[i] - my);
 			s[2] += (y[i] - my) * (y[i] - my);
 		}
+	if (!xvar)
+		s[0] = s[1] = 0.0;
+	if (!yvar)
+		s[2] = s[1] = 0.0;
 	return k;
 }
 
