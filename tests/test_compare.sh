@@ -51,6 +51,17 @@ is "$got" "$want" "compare: sharpness's r with plasticity loss over 12 method-ru
 ok_if "grep -qE '^grad_norm +12 ' '$tmp/out' && ! grep -qE '^lambda_max' '$tmp/out'" \
 	"... grad_norm too; lambda_max, never measured, is left out"
 
+# How the runs are compared can be changed without retraining: baseline,
+# compare and window; anything else is refused.
+"$PLASTICITY" compare "$tmp/A" baseline=1 >"$tmp/out1" 2>&1
+ok_if "grep -qE '^A: sgd lr=0.05 +A: sam lr=0.05 rho=0.05 +plasticity_loss +3 ' '$tmp/out1'" \
+	"compare DIR baseline=1: every method against method 1"
+"$PLASTICITY" compare "$tmp/A" tasks=2 >/dev/null 2>"$tmp/err1"
+is "$?:$(cat "$tmp/err1")" "64:plasticity: compare: 'tasks=2': only baseline, compare and window can be set here" \
+	"compare refuses to override what ran"
+"$PLASTICITY" compare "$tmp/A" baseline=5 >/dev/null 2>"$tmp/err1"
+is "$?" 64 "compare refuses a baseline past the last method"
+
 # The pairing is real: B's SGD is A's SGD (same seeds), so their difference is 0.
 ok_if "grep -E '^B: sgd lr=0.05 +A: sgd lr=0.05 +mean_acc' '$tmp/out' | grep -q '+0.0000 \[+0.0000, +0.0000\]'" \
 	"... where B's sgd is A's sgd run for run: difference exactly 0"

@@ -29,7 +29,8 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
  * DIR/figures/) as png, svg or pdf (default png); returns the exit status. */
 int cli_plot(const char *dir, const char *format, const char *prefix);
 /* plasticity compare DIR...: returns the exit status. */
-int cli_compare(char *const *dirs, int n);
+/* plasticity compare DIR... [baseline=N] [compare=...] [window=W] */
+int cli_compare(char *const *args, int nargs);
 /* plasticity --info: returns the exit status. */
 int cli_info(const struct cli_opts *o, const char *preset_arg);
 
