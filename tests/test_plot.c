@@ -362,6 +362,54 @@ static void test_colormap(void)
 	   "viridis ends at #440154 and #FDE725, as matplotlib's");
 }
 
+/*
+ * A series measured every third task (lambda_max every hessian_every
+ * tasks): its curve bridges the unmeasured tasks instead of drawing
+ * nothing, so method 0's colour is at 0.9 between its points too.
+ */
+static void test_gaps(void)
+{
+	char *path = xasprintf("%s/gaps.png", tmpdir);
+	struct preset p;
+	struct results res;
+	struct plot_axes a;
+	struct task_result *c;
+	cairo_surface_t *img;
+	double rgb0[3];
+	int hits = 0, between = 0;
+
+	make_results(&p, &res, 0);
+	c = xcalloc(1, res.cell_size);
+	for (int r = 0; r < RUNS; r++)
+		for (int t = 0; t < T; t++)
+			if (t % 3 != 0) {
+				memcpy(c, results_get(&res, 0, r, t), res.cell_size);
+				c->test_acc = NAN;
+				results_put(&res, 0, r, c);
+			}
+	ok(plot_accuracy(&res, PLOT_PNG, path, &a, NULL) == PL_OK,
+	   "accuracy figure of a series with gaps");
+	img = cairo_image_surface_create_from_png(path);
+	cairo_surface_flush(img);
+	plot_method_rgb(0, rgb0);
+	for (int t = 1; t < T - 1; t++) {
+		double x = a.x + a.w * (t + 1 - a.xmin) / (a.xmax - a.xmin);
+		double y = a.y + a.h * (a.ymax - 0.9) / (a.ymax - a.ymin);
+
+		if (t % 3 != 0) {
+			between++;
+			hits += near_rgb(pixel(img, x, y), rgb0, 40);
+		}
+	}
+	ok(hits == between, "... its curve crosses the %d unmeasured tasks (%d drawn)",
+	   between, hits);
+	cairo_surface_destroy(img);
+	free(c);
+	free(path);
+	results_free(&res);
+	preset_free(&p);
+}
+
 int main(void)
 {
 	struct preset p, pe;
@@ -377,6 +425,7 @@ int main(void)
 	           plot_format_parse("bmp", &f) == -1,
 	   "formats: svg parses, bmp does not");
 	test_accuracy_png(&res);
+	test_gaps();
 	test_matrix_png(&res);
 	test_vector(&res);
 	test_all(&res, &empty);

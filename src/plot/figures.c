@@ -105,50 +105,56 @@ static void y_range(double lo, double hi, struct plot_axes *a, double *step)
 	axes_nice(lo - pad, hi + pad, 5, &a->ymin, &a->ymax, step);
 }
 
+/*
+ * The 95% band of method m through its finite points. A gap between finite
+ * points (a metric measured every hessian_every tasks) is bridged: it is a
+ * schedule, not a break; a run that diverged has no finite points after it.
+ */
 static void band(struct canvas *cv, const struct chart *ch, const struct plot_axes *a,
                  int m)
 {
 	const double *lo = ch->lo + (size_t)m * ch->T, *hi = ch->hi + (size_t)m * ch->T;
 	double rgb[3];
+	int n = 0, first = -1, last = -1;
 
-	plot_method_rgb(m, rgb);
-	for (int t = 0; t < ch->T;) {
-		int end = t;
-
-		while (end < ch->T && isfinite(lo[end]) && isfinite(hi[end]))
-			end++;
-		if (end - t >= 2) {
-			cairo_move_to(cv->cr, plot_axes_x(a, t + 1),
-			              plot_axes_y(a, hi[t]));
-			for (int k = t + 1; k < end; k++)
-				cairo_line_to(cv->cr, plot_axes_x(a, k + 1),
-				              plot_axes_y(a, hi[k]));
-			for (int k = end - 1; k >= t; k--)
-				cairo_line_to(cv->cr, plot_axes_x(a, k + 1),
-				              plot_axes_y(a, lo[k]));
-			cairo_close_path(cv->cr);
-			canvas_rgb(cv, rgb, BAND_A);
-			cairo_fill(cv->cr);
+	for (int t = 0; t < ch->T; t++)
+		if (isfinite(lo[t]) && isfinite(hi[t])) {
+			first = first < 0 ? t : first;
+			last = t;
+			n++;
 		}
-		t = end > t ? end : t + 1;
-	}
+	if (n < 2)
+		return;
+	plot_method_rgb(m, rgb);
+	cairo_move_to(cv->cr, plot_axes_x(a, first + 1), plot_axes_y(a, hi[first]));
+	for (int k = first + 1; k <= last; k++)
+		if (isfinite(lo[k]) && isfinite(hi[k]))
+			cairo_line_to(cv->cr, plot_axes_x(a, k + 1),
+			              plot_axes_y(a, hi[k]));
+	for (int k = last; k >= first; k--)
+		if (isfinite(lo[k]) && isfinite(hi[k]))
+			cairo_line_to(cv->cr, plot_axes_x(a, k + 1),
+			              plot_axes_y(a, lo[k]));
+	cairo_close_path(cv->cr);
+	canvas_rgb(cv, rgb, BAND_A);
+	cairo_fill(cv->cr);
 }
 
+/* Method m's mean through its finite points (gaps bridged, as band), with
+ * at most MARKERS markers. */
 static void curve(struct canvas *cv, const struct chart *ch, const struct plot_axes *a,
                   int m)
 {
 	const double *v = ch->mean + (size_t)m * ch->T;
-	int step = ch->T > MARKERS ? (ch->T + MARKERS - 1) / MARKERS : 1, drawn = 0;
+	int step, drawn = 0, n = 0;
 	double rgb[3];
 
 	plot_method_rgb(m, rgb);
 	canvas_rgb(cv, rgb, 1.0);
 	cairo_set_line_width(cv->cr, LINE_W);
 	for (int t = 0; t < ch->T; t++) {
-		if (!isfinite(v[t])) {
-			drawn = 0;
+		if (!isfinite(v[t]))
 			continue;
-		}
 		if (drawn)
 			cairo_line_to(cv->cr, plot_axes_x(a, t + 1),
 			              plot_axes_y(a, v[t]));
@@ -156,13 +162,21 @@ static void curve(struct canvas *cv, const struct chart *ch, const struct plot_a
 			cairo_move_to(cv->cr, plot_axes_x(a, t + 1),
 			              plot_axes_y(a, v[t]));
 		drawn = 1;
+		n++;
 	}
 	cairo_stroke(cv->cr);
-	/* Markers every step tasks, each method shifted so they do not stack. */
-	for (int t = (m * step) / (ch->nm > 0 ? ch->nm : 1); t < ch->T; t += step)
-		if (isfinite(v[t]))
+	/* Markers at every step-th finite point, each method shifted so they
+	 * do not stack. */
+	step = n > MARKERS ? (n + MARKERS - 1) / MARKERS : 1;
+	for (int t = 0, j = (m * step) / (ch->nm > 0 ? ch->nm : 1) % step; t < ch->T;
+	     t++) {
+		if (!isfinite(v[t]))
+			continue;
+		if (j % step == 0)
 			canvas_marker(cv, m, plot_axes_x(a, t + 1), plot_axes_y(a, v[t]),
 			              MARKER_R);
+		j++;
+	}
 }
 
 static void chart_draw(struct canvas *cv, const struct chart *ch,
