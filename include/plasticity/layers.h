@@ -30,6 +30,13 @@ void linear_backward(float *din, float *dw, float *db, const float *dout, const 
 void linear_backward_apply(float *din, float *w, float *b, const float *dout,
                            const float *in, int B, int nin, int nout, float alpha);
 
+/*
+ * The derivative of softmax_xent_backward's dlogits along a change rz
+ * (B, C) of the logits (probs from softmax_xent_forward):
+ * rd = p * (rz - p . rz) / B, row by row (mlp_hvp's R-operator).
+ */
+void softmax_xent_rbackward(float *rd, const float *probs, const float *rz, int B, int C);
+
 /* In place: x = max(x, 0). */
 void relu_forward(float *x, int n);
 /* In place: d = d where y > 0, else 0 (y is the ReLU output). */

@@ -686,23 +686,14 @@ PL_HOT static void hvp_pass(struct mlp *m, const float *const *in0, int B, float
 		struct side p0 = {in0[l], m->dl[0][l]};
 		int n;
 		const int *list = live_list(m, 0, l, &n);
-		size_t all = (size_t)B * m->sizes[l + 1];
 
 		forward_layer(rh[l + 1], l > 0 ? rh[l] : in0[0], B, m->sizes[l],
 		              m->sizes[l + 1], m->params + m->woff[l], NULL, 1.0f, p0,
 		              in0[l], list, l > 0 ? n : 0);
-		for (size_t i = 0; l + 1 < L && i < all; i++)
-			rh[l + 1][i] = in0[l + 1][i] > 0.0f ? rh[l + 1][i] : 0.0f;
+		if (l + 1 < L)
+			relu_backward(rh[l + 1], in0[l + 1], B * m->sizes[l + 1]);
 	}
-	for (int b = 0; b < B; b++) {
-		const float *p = m->probs + (size_t)b * C, *rz = rh[L] + (size_t)b * C;
-		float *rd = m->dl[1][L - 1] + (size_t)b * C, pr = 0.0f;
-
-		for (int j = 0; j < C; j++)
-			pr += p[j] * rz[j];
-		for (int j = 0; j < C; j++)
-			rd[j] = p[j] * (rz[j] - pr) / (float)B;
-	}
+	softmax_xent_rbackward(m->dl[1][L - 1], m->probs, rh[L], B, C);
 	for (int l = L - 1; l >= 0; l--) {
 		int nin = m->sizes[l], nout = m->sizes[l + 1], n;
 		struct side xd = {in0[l], m->dl[0][l]}, xrd = {in0[l], m->dl[1][l]};

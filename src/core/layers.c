@@ -105,3 +105,16 @@ void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *y,
 		d[y[i]] -= inv;
 	}
 }
+
+void softmax_xent_rbackward(float *rd, const float *probs, const float *rz, int B, int C)
+{
+	for (int i = 0; i < B; i++) {
+		const float *p = probs + (size_t)i * C, *z = rz + (size_t)i * C;
+		float *r = rd + (size_t)i * C, pz = 0.0f;
+
+		for (int j = 0; j < C; j++)
+			pz += p[j] * z[j];
+		for (int j = 0; j < C; j++)
+			r[j] = p[j] * (z[j] - pz) / (float)B;
+	}
+}

@@ -208,14 +208,17 @@ float mlp_loss_apply(struct mlp *m, const float *x, const uint8_t *y, int B, flo
 }
 
 /*
- * R{.} is the derivative along v: with z_l = h_{l-1} W_l + b_l, h_l = relu(z_l),
- *   R z_l = R h_{l-1} W_l + h_{l-1} V_l + v_b,  R h_l = [z_l > 0] R z_l
- * (R h_0 = 0: the input does not move); at the logits, for softmax p,
- *   delta_L = (p - onehot)/B,  R delta_L = p * (R z_L - p . R z_L)/B;
- * and back through each layer
- *   grad W_l = h_{l-1}^T delta_l        -> Hv_W = R h_{l-1}^T delta_l + h_{l-1}^T R
- * delta_l grad b_l = sum delta_l              -> Hv_b = sum R delta_l delta_{l-1} = [z >
- * 0] delta_l W_l^T -> R delta_{l-1} = [z > 0] (R delta_l W_l^T + delta_l V_l^T).
+ * R{.} is the derivative along v. Forward, with z_l = h_{l-1} W_l + b_l and
+ * h_l = relu(z_l):
+ *   R z_l = R h_{l-1} W_l + h_{l-1} V_l + v_b,  R h_l = [z_l > 0] R z_l,
+ * R h_0 = 0 (the input does not move). At the logits, for softmax p:
+ *   delta_L = (p - onehot)/B,  R delta_L = p (R z_L - p . R z_L)/B.
+ * Back through each layer, the gradient and its derivative:
+ *   grad W_l = h_{l-1}^T delta_l,
+ *     Hv_W = R h_{l-1}^T delta_l + h_{l-1}^T R delta_l;
+ *   grad b_l = sum delta_l,  Hv_b = sum R delta_l;
+ *   delta_{l-1} = [z > 0] delta_l W_l^T,
+ *     R delta_{l-1} = [z > 0] (R delta_l W_l^T + delta_l V_l^T).
  */
 float mlp_hvp(struct mlp *m, const float *x, const uint8_t *y, int B, const float *v,
               float *hv)
@@ -254,16 +257,7 @@ float mlp_hvp(struct mlp *m, const float *x, const uint8_t *y, int B, const floa
 	d = m->delta[0];
 	rd = m->rdelta[0];
 	softmax_xent_backward(d, m->probs, y, B, C);
-	for (int b = 0; b < B; b++) {
-		const float *p = m->probs + (size_t)b * C,
-		            *rz = m->ract[L] + (size_t)b * C;
-		float *r = rd + (size_t)b * C, pr = 0.0f;
-
-		for (int j = 0; j < C; j++)
-			pr += p[j] * rz[j];
-		for (int j = 0; j < C; j++)
-			r[j] = p[j] * (rz[j] - pr) / (float)B;
-	}
+	softmax_xent_rbackward(rd, m->probs, m->ract[L], B, C);
 	for (int l = L - 1; l >= 0; l--) {
 		int nin = m->sizes[l], nout = m->sizes[l + 1], k = (L - l) & 1;
 		const float *h = l > 0 ? m->act[l] : x, *w = m->params + m->woff[l];

@@ -50,13 +50,13 @@ static float gnp_direction(struct optim *o, struct mlp *m, const float *x,
 static int gnp_plan(const struct method *m, double gnorm, struct step_plan *p)
 {
 	float a = (float)(m->lambda / m->r);
-
-	if (m->exact && m->lambda != 0.0 &&
-	    (m->momentum != 0.0 || m->weight_decay != 0.0))
-		return -1;
 	/* At lambda = 0 both forms are SGD's step: the finite-difference plan
 	 * with no second-gradient share takes it exactly. */
-	if (m->exact && m->lambda != 0.0)
+	int exact = m->exact && m->lambda != 0.0;
+
+	if (exact && (m->momentum != 0.0 || m->weight_decay != 0.0))
+		return -1;
+	if (exact)
 		*p = (struct step_plan){
 		        (float)(m->lambda / (gnorm + 1e-12)), {1.0f, 0.0f}, 1};
 	else

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/columns.h"
 #include "plasticity/compare.h"
 #include "plasticity/preset_io.h"
 #include "plasticity/stats.h"
@@ -165,9 +166,10 @@ enum pl_status compare_write_csv(const struct results *res, const char *path,
 	return atomic_commit(&af, cause);
 }
 
-/* The mean over run r of method m's tasks of diagnostic d (0 grad_norm,
- * 1 sharpness, 2 lambda_max, 3 hessian_trace), where measured. */
-static double run_diag(const struct results *res, int m, int r, int d)
+/* The mean over run r of method m's tasks of the double column col, where
+ * measured. */
+static double run_diag(const struct results *res, int m, int r,
+                       const struct result_column *col)
 {
 	double s = 0.0;
 	int n = 0;
@@ -178,10 +180,7 @@ static double run_diag(const struct results *res, int m, int r, int d)
 
 		if (c == NULL)
 			continue;
-		v = d == 0   ? c->grad_norm
-		    : d == 1 ? c->sharpness
-		    : d == 2 ? c->lambda_max
-		             : c->hessian_trace;
+		v = *(const double *)((const char *)c + col->offset);
 		if (isfinite(v)) {
 			s += v;
 			n++;
@@ -210,7 +209,8 @@ void compare_print_correlations(const struct results *res, FILE *fp)
 
 		for (int m = 0; m < res->nmethods; m++)
 			for (int r = 0; r < res->runs; r++)
-				x[m * res->runs + r] = run_diag(res, m, r, d);
+				x[m * res->runs + r] =
+				        run_diag(res, m, r, result_column_find(names[d]));
 		stats_pearson(x, pl, N, &a);
 		stats_pearson(x, acc, N, &b);
 		if (a.n < 4)
