@@ -13,6 +13,7 @@
 #ifndef PLASTICITY_SAFETENSORS_H
 #define PLASTICITY_SAFETENSORS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "plasticity/mlp.h"
@@ -23,5 +24,8 @@
 enum pl_status safetensors_write(const char *path, const struct mlp *m,
                                  const uint16_t *perm, const char *const *meta, int nmeta,
                                  char **cause);
+/* The same file's bytes in memory (free() them), for an MPI rank to send. */
+void *safetensors_mem(const struct mlp *m, const uint16_t *perm, const char *const *meta,
+                      int nmeta, size_t *n);
 
 #endif

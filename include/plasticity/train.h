@@ -87,5 +87,10 @@ enum pl_status run_save(const struct run *r, const char *path, char **cause);
 const struct mlp *run_mlp(const struct run *r);
 const uint16_t *run_last_perm(const struct run *r);
 enum pl_status run_restore(struct run *r, const char *path, char **cause);
+/* The same through memory, for a checkpoint sent between MPI ranks: the
+ * file's bytes (free() them), and a restore from them (name in messages). */
+void *run_save_mem(const struct run *r, size_t *n);
+enum pl_status run_restore_mem(struct run *r, const void *buf, size_t n, const char *name,
+                               char **cause);
 
 #endif

@@ -67,6 +67,8 @@ struct atomic_file {
 enum pl_status atomic_open(struct atomic_file *af, const char *path, char **cause);
 enum pl_status atomic_commit(struct atomic_file *af, char **cause);
 void atomic_abort(struct atomic_file *af);
+/* n bytes of buf as the file path, through atomic_open and atomic_commit. */
+enum pl_status atomic_write(const char *path, const void *buf, size_t n, char **cause);
 
 /*
  * $XDG_CONFIG_HOME/plasticity/SUB, or ~/.config/plasticity/SUB when that is

@@ -452,10 +452,10 @@ static enum pl_status ckpt_check_config(const struct run *r, const struct ckpt_h
 	return PL_OK;
 }
 
-static void ckpt_write(struct atomic_file *af, uint64_t *sum, const void *data, size_t n)
+static void ckpt_write(FILE *fp, uint64_t *sum, const void *data, size_t n)
 {
 	*sum = fnv1a(*sum, data, n);
-	fwrite(data, 1, n, af->fp);
+	fwrite(data, 1, n, fp);
 }
 
 const struct mlp *run_mlp(const struct run *r)
@@ -468,30 +468,50 @@ const uint16_t *run_last_perm(const struct run *r)
 	return r->done > 0 ? task_stream_get(r->tasks, r->done - 1)->perm : NULL;
 }
 
-enum pl_status run_save(const struct run *r, const char *path, char **cause)
+/* The checkpoint's bytes to fp (run_save's format, checksum last). */
+static void ckpt_emit(const struct run *r, FILE *fp)
 {
 	struct ckpt_header h;
 	struct state_buf st[RUN_MAX_STATE];
-	struct atomic_file af;
 	uint64_t sum = 0xcbf29ce484222325ULL;
 	int nst = run_state(r, st);
-	enum pl_status status = atomic_open(&af, path, cause);
 
-	if (status != PL_OK)
-		return status;
 	ckpt_header(r, &h);
-	ckpt_write(&af, &sum, &h, sizeof(h));
-	ckpt_write(&af, &sum, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
+	ckpt_write(fp, &sum, &h, sizeof(h));
+	ckpt_write(fp, &sum, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
 	for (int i = 0; i < nst; i++) {
 		struct ckpt_state cs = {.n = st[i].n};
 
 		snprintf(cs.name, sizeof(cs.name), "%s", st[i].name);
-		ckpt_write(&af, &sum, &cs, sizeof(cs));
-		ckpt_write(&af, &sum, st[i].data, st[i].n * sizeof(float));
+		ckpt_write(fp, &sum, &cs, sizeof(cs));
+		ckpt_write(fp, &sum, st[i].data, st[i].n * sizeof(float));
 	}
-	ckpt_write(&af, &sum, r->results, (size_t)r->done * h.result_size);
-	fwrite(&sum, sizeof(sum), 1, af.fp);
+	ckpt_write(fp, &sum, r->results, (size_t)r->done * h.result_size);
+	fwrite(&sum, sizeof(sum), 1, fp);
+}
+
+enum pl_status run_save(const struct run *r, const char *path, char **cause)
+{
+	struct atomic_file af;
+	enum pl_status status = atomic_open(&af, path, cause);
+
+	if (status != PL_OK)
+		return status;
+	ckpt_emit(r, af.fp);
 	return atomic_commit(&af, cause);
+}
+
+void *run_save_mem(const struct run *r, size_t *n)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, n);
+
+	if (fp == NULL)
+		abort();
+	ckpt_emit(r, fp);
+	if (fclose(fp) != 0)
+		abort();
+	return buf;
 }
 
 /* Read n bytes into buf, adding them to the checksum; 0 when short. */
@@ -560,7 +580,9 @@ static enum pl_status ckpt_read_state(FILE *fp, uint64_t *sum, const struct stat
 	return PL_OK;
 }
 
-enum pl_status run_restore(struct run *r, const char *path, char **cause)
+/* Restore from fp (named path in messages); fp stays open. */
+static enum pl_status ckpt_restore(struct run *r, FILE *fp, const char *path,
+                                   char **cause)
 {
 	struct ckpt_header h;
 	struct state_buf st[RUN_MAX_STATE];
@@ -570,13 +592,7 @@ enum pl_status run_restore(struct run *r, const char *path, char **cause)
 	int nst = run_state(r, st);
 	unsigned char *res = NULL;
 	enum pl_status status;
-	FILE *fp = fopen(path, "rb");
 
-	if (fp == NULL) {
-		status = pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path,
-		                 strerror(errno));
-		goto out;
-	}
 	if ((status = ckpt_read_header(r, fp, &sum, &h, path, cause)) != PL_OK)
 		goto out;
 	status = PL_ERR_DATA;
@@ -605,11 +621,36 @@ enum pl_status run_restore(struct run *r, const char *path, char **cause)
 	r->steps = h.steps;
 	status = PL_OK;
 out:
-	if (fp != NULL)
-		fclose(fp);
 	for (int i = 0; i < nst; i++)
 		free(copy[i]);
 	free(w);
 	free(res);
+	return status;
+}
+
+enum pl_status run_restore(struct run *r, const char *path, char **cause)
+{
+	FILE *fp = fopen(path, "rb");
+	enum pl_status status;
+
+	if (fp == NULL)
+		return pl_fail(cause, PL_ERR_NOINPUT, "%s: cannot open: %s", path,
+		               strerror(errno));
+	status = ckpt_restore(r, fp, path, cause);
+	fclose(fp);
+	return status;
+}
+
+enum pl_status run_restore_mem(struct run *r, const void *buf, size_t n, const char *name,
+                               char **cause)
+{
+	FILE *fp = n > 0 ? fmemopen((void *)buf, n, "rb") : NULL;
+	enum pl_status status;
+
+	if (fp == NULL)
+		return pl_fail(cause, PL_ERR_DATA, "%s: not a plasticity checkpoint",
+		               name);
+	status = ckpt_restore(r, fp, name, cause);
+	fclose(fp);
 	return status;
 }

@@ -192,3 +192,14 @@ void atomic_abort(struct atomic_file *af)
 	af->fp = NULL;
 	af->path = af->tmp = NULL;
 }
+
+enum pl_status atomic_write(const char *path, const void *buf, size_t n, char **cause)
+{
+	struct atomic_file af;
+	enum pl_status st = atomic_open(&af, path, cause);
+
+	if (st != PL_OK)
+		return st;
+	fwrite(buf, 1, n, af.fp);
+	return atomic_commit(&af, cause);
+}

@@ -84,31 +84,25 @@ static char *header(const struct mlp *m, const uint16_t *perm, const char *const
 	return h;
 }
 
-enum pl_status safetensors_write(const char *path, const struct mlp *m,
-                                 const uint16_t *perm, const char *const *meta, int nmeta,
-                                 char **cause)
+/* The file's bytes to fp. */
+static void emit(FILE *fp, const struct mlp *m, const uint16_t *perm,
+                 const char *const *meta, int nmeta)
 {
-	struct atomic_file af;
 	uint64_t data, len;
 	char *h = header(m, perm, meta, nmeta, &data);
 	const float *w = mlp_params((struct mlp *)m);
-	enum pl_status st = atomic_open(&af, path, cause);
 	float *row;
 	int widest = 0;
 
-	if (st != PL_OK) {
-		free(h);
-		return st;
-	}
 	for (int l = 0; l < mlp_nlayers(m); l++)
 		widest = mlp_size(m, l) > widest ? mlp_size(m, l) : widest;
 	row = xalloc_floats((size_t)widest);
 	/* Pad the header with spaces so the data starts 8-byte aligned. */
 	len = (strlen(h) + 7) & ~(uint64_t)7;
-	fwrite(&len, 8, 1, af.fp);
-	fputs(h, af.fp);
+	fwrite(&len, 8, 1, fp);
+	fputs(h, fp);
 	for (uint64_t i = strlen(h); i < len; i++)
-		fputc(' ', af.fp);
+		fputc(' ', fp);
 	for (int l = 0; l < mlp_nlayers(m); l++) {
 		int nin = mlp_size(m, l), nout = mlp_size(m, l + 1);
 
@@ -117,16 +111,42 @@ enum pl_status safetensors_write(const char *path, const struct mlp *m,
 		for (int o = 0; o < nout; o++) {
 			for (int i = 0; i < nin; i++)
 				row[i] = w[mlp_weight_index(m, l, o, i)];
-			fwrite(row, 4, (size_t)nin, af.fp);
+			fwrite(row, 4, (size_t)nin, fp);
 		}
-		fwrite(w + mlp_bias_offset(m, l), 4, (size_t)nout, af.fp);
+		fwrite(w + mlp_bias_offset(m, l), 4, (size_t)nout, fp);
 	}
 	for (int i = 0; perm != NULL && i < IDX_PIXELS; i++) {
 		int32_t v = perm[i];
 
-		fwrite(&v, 4, 1, af.fp);
+		fwrite(&v, 4, 1, fp);
 	}
 	free(h);
 	free(row);
+}
+
+enum pl_status safetensors_write(const char *path, const struct mlp *m,
+                                 const uint16_t *perm, const char *const *meta, int nmeta,
+                                 char **cause)
+{
+	struct atomic_file af;
+	enum pl_status st = atomic_open(&af, path, cause);
+
+	if (st != PL_OK)
+		return st;
+	emit(af.fp, m, perm, meta, nmeta);
 	return atomic_commit(&af, cause);
+}
+
+void *safetensors_mem(const struct mlp *m, const uint16_t *perm, const char *const *meta,
+                      int nmeta, size_t *n)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, n);
+
+	if (fp == NULL)
+		abort();
+	emit(fp, m, perm, meta, nmeta);
+	if (fclose(fp) != 0)
+		abort();
+	return buf;
 }
