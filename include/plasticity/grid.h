@@ -31,6 +31,24 @@ struct grid_event {
 	int restored;               /* GRID_EV_TASK: read back from a checkpoint */
 	char *message;              /* GRID_EV_ERROR: owned by the receiver */
 	enum pl_status status;      /* GRID_EV_ERROR: what kind of error */
+	/* GRID_EV_TASK of a grid with a source (grid_set_source): what the run
+	 * directory needs from it, the checkpoint's bytes and the network's
+	 * (save_weights), owned by the receiver; NULL elsewhere. */
+	void *ckpt, *weights;
+	size_t nckpt, nweights;
+};
+
+/* Free what ev owns (result, message, ckpt, weights). */
+void grid_event_free(struct grid_event *ev);
+
+/* An item of work: (method, run); method < 0 means there is no more. ckpt
+ * (nckpt bytes) is the checkpoint to resume from, or NULL; ckpt_name its
+ * path on the rank that wrote it, for messages. The worker frees both. */
+struct grid_item {
+	int method, run;
+	void *ckpt;
+	size_t nckpt;
+	char *ckpt_name;
 };
 
 /* What a worker is doing now, for progress bars. */
@@ -60,6 +78,36 @@ void grid_set_weights_dir(struct grid *g, const char *dir);
 /* Before grid_start: a checkpoint that cannot be restored makes its run start
  * again (GRID_EV_RUN_RESET) instead of stopping the grid with an error. */
 void grid_set_retrain_broken(struct grid *g, int on);
+/*
+ * Before grid_start, on an MPI rank that trains for rank 0 (cluster.h):
+ * items come from take(arg, it), which blocks until there is one, and each
+ * task's checkpoint and weights travel in its GRID_EV_TASK event instead of
+ * going to files (a resumed run's restored tasks are posted as usual).
+ */
+void grid_set_source(struct grid *g, void (*take)(void *arg, struct grid_item *it),
+                     void *arg);
+/*
+ * Before grid_start, on the rank that writes the run directory: run
+ * serve(g, arg) on a thread of its own beside the workers, for the workers
+ * of other ranks. It takes items with grid_take, posts their events with
+ * grid_post and keeps nslots slots after the workers' (grid_set_slot); the
+ * grid is done only once it has returned.
+ */
+void grid_set_server(struct grid *g, void (*serve)(struct grid *g, void *arg), void *arg,
+                     int nslots);
+/* The next item in grid order (finished runs skipped): its number, or -1
+ * when none is left or the grid is stopping. Any thread. */
+int grid_take(struct grid *g, int *method, int *run);
+/* Queue an event for the consumer (it takes over what ev owns). Any thread. */
+void grid_post(struct grid *g, const struct grid_event *ev);
+/* The server's slot i (0 <= i < its nslots). */
+void grid_set_slot(struct grid *g, int i, const struct grid_slot *slot);
+int grid_stopping(struct grid *g);
+const struct preset *grid_preset(const struct grid *g);
+const char *grid_checkpoint_dir(const struct grid *g);
+int grid_retrain_broken(const struct grid *g);
+/* Where save_weights puts (method, run)'s network after task (1-based). */
+char *grid_weights_path(const struct grid *g, int method, int run, int task);
 void grid_start(struct grid *g);
 /* Ask every worker to stop after its current mini-batch. Any thread. */
 void grid_stop(struct grid *g);
@@ -69,7 +117,8 @@ int grid_paused(struct grid *g);
 int grid_wake_fd(const struct grid *g);
 /* Pop one event without blocking; returns 0 when there is none. */
 int grid_next_event(struct grid *g, struct grid_event *ev);
-/* Copy the workers' slots (up to n); returns the number of workers. */
+/* Copy the slots (up to n; the workers', then a server's); returns how many
+ * there are. */
 int grid_slots(struct grid *g, struct grid_slot *slots, int n);
 /* Wait for every worker to finish. */
 void grid_join(struct grid *g);

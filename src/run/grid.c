@@ -40,6 +40,14 @@ struct grid {
 	unsigned char *skip;
 	int retrain_broken; /* a checkpoint that cannot be restored: train again */
 	char *weights_dir;  /* save_weights: where the safetensors files go */
+	/* Another rank's workers (cluster.c): items from take, files in events. */
+	void (*take)(void *arg, struct grid_item *it);
+	void *take_arg;
+	/* The rank that writes the directory: a server thread for other ranks. */
+	void (*serve)(struct grid *g, void *arg);
+	void *serve_arg;
+	int nslots; /* jobs + the server's */
+	pthread_t server;
 };
 
 struct worker {
@@ -47,7 +55,7 @@ struct worker {
 	int id;
 };
 
-static void grid_post(struct grid *g, const struct grid_event *ev)
+void grid_post(struct grid *g, const struct grid_event *ev)
 {
 	struct event_node *n = xmalloc(sizeof(*n));
 	char byte = 1;
@@ -114,7 +122,9 @@ static int broken_checkpoint(struct grid *g, int method, int run, const char *pa
 
 	if (g->retrain_broken) {
 		free(cause);
-		unlink(path);
+		/* Another rank's checkpoint is rank 0's file: it goes there. */
+		if (g->take == NULL)
+			unlink(path);
 		grid_post(g, &ev);
 		return 0;
 	}
@@ -128,19 +138,24 @@ static int broken_checkpoint(struct grid *g, int method, int run, const char *pa
 	return -1;
 }
 
-/* Resume r from its checkpoint if there is one, posting the tasks it holds;
- * returns 1 if the run had diverged, -1 on a bad checkpoint, else 0. */
-static int resume_run(struct grid *g, struct run *r, const char *path, int method,
-                      int run)
+/* Resume r from its checkpoint if there is one (the file path, or the
+ * bytes it holds sent with the item), posting the tasks it holds; returns 1
+ * if the run had diverged, -1 on a bad checkpoint, else 0. */
+static int resume_run(struct grid *g, struct run *r, const char *path,
+                      const struct grid_item *it)
 {
+	int method = it->method, run = it->run;
 	char *cause = NULL;
 	enum pl_status st;
 
-	if (access(path, F_OK) != 0)
+	if (it->ckpt != NULL)
+		st = run_restore_mem(r, it->ckpt, it->nckpt, path, &cause);
+	else if (g->take != NULL || access(path, F_OK) != 0)
 		return 0;
-	if ((st = run_restore(r, path, &cause)) != PL_OK) {
+	else
+		st = run_restore(r, path, &cause);
+	if (st != PL_OK)
 		return broken_checkpoint(g, method, run, path, st, cause);
-	}
 	for (int t = 0; t < run_tasks_done(r); t++) {
 		struct grid_event ev = {.type = GRID_EV_TASK,
 		                        .method = method,
@@ -155,9 +170,16 @@ static int resume_run(struct grid *g, struct run *r, const char *path, int metho
 	return run_tasks_done(r) > 0 && run_result(r, run_tasks_done(r) - 1)->diverged;
 }
 
-/* save_weights: the network after this task, when the preset asks for it. */
+char *grid_weights_path(const struct grid *g, int method, int run, int task)
+{
+	return xasprintf("%s/m%d-r%d-t%d.safetensors", g->weights_dir, method, run + 1,
+	                 task);
+}
+
+/* save_weights: the network after this task, when the preset asks for it;
+ * on another rank, its bytes go in the task's event (ev). */
 static enum pl_status save_weights(struct grid *g, struct run *r, int method, int run,
-                                   char **cause)
+                                   struct grid_event *ev, char **cause)
 {
 	const struct preset *p = g->p;
 	int t = run_tasks_done(r);
@@ -165,26 +187,32 @@ static enum pl_status save_weights(struct grid *g, struct run *r, int method, in
 	const char *meta[8] = {"method", label, "run", rs, "task", ts, "seed", seed};
 	enum pl_status st;
 
-	if (g->weights_dir == NULL || p->save_weights == SAVE_WEIGHTS_NONE ||
+	if ((g->weights_dir == NULL && g->take == NULL) ||
+	    p->save_weights == SAVE_WEIGHTS_NONE ||
 	    (p->save_weights == SAVE_WEIGHTS_LAST && t < run_tasks_total(r)))
 		return PL_OK;
-	if ((st = mkdir_p(g->weights_dir, cause)) != PL_OK)
-		return st;
 	method_label(&p->methods[method], label, sizeof(label));
 	snprintf(rs, sizeof(rs), "%d", run + 1);
 	snprintf(ts, sizeof(ts), "%d", t);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)run_seed(r));
-	path = xasprintf("%s/m%d-r%d-t%d.safetensors", g->weights_dir, method, run + 1,
-	                 t);
+	if (g->take != NULL) {
+		ev->weights = safetensors_mem(run_mlp(r), run_last_perm(r), meta, 4,
+		                              &ev->nweights);
+		return PL_OK;
+	}
+	if ((st = mkdir_p(g->weights_dir, cause)) != PL_OK)
+		return st;
+	path = grid_weights_path(g, method, run, t);
 	st = safetensors_write(path, run_mlp(r), run_last_perm(r), meta, 4, cause);
 	free(path);
 	return st;
 }
 
 /* Train one (method, run) to the end, posting an event per task. */
-static void worker_run(struct worker *w, int method, int run_index)
+static void worker_run(struct worker *w, const struct grid_item *it)
 {
 	struct grid *g = w->g;
+	int method = it->method, run_index = it->run;
 	struct run_ctl hooks = {&g->stop, on_batch, w};
 	struct grid_event ev = {.method = method, .run = run_index};
 	struct run *r = NULL;
@@ -196,9 +224,11 @@ static void worker_run(struct worker *w, int method, int run_index)
 		post_error(g, method, run_index, st, cause);
 		return;
 	}
-	if (g->ckpt_dir != NULL) {
-		ckpt = grid_checkpoint_path(g->ckpt_dir, method, run_index);
-		diverged = resume_run(g, r, ckpt, method, run_index);
+	if (g->ckpt_dir != NULL || it->ckpt_name != NULL) {
+		ckpt = it->ckpt_name != NULL
+		               ? xstrdup(it->ckpt_name)
+		               : grid_checkpoint_path(g->ckpt_dir, method, run_index);
+		diverged = resume_run(g, r, ckpt, it);
 		if (diverged < 0)
 			goto out;
 	}
@@ -210,13 +240,17 @@ static void worker_run(struct worker *w, int method, int run_index)
 			free(res);
 			break;
 		}
-		if ((st = save_weights(g, r, method, run_index, &cause)) != PL_OK) {
+		ev.weights = NULL;
+		if ((st = save_weights(g, r, method, run_index, &ev, &cause)) != PL_OK) {
 			free(res);
 			post_error(g, method, run_index, st, cause);
 			goto out;
 		}
-		/* Checkpoint before posting: a row in results.csv always has one. */
-		if (ckpt != NULL && (st = run_save(r, ckpt, &cause)) != PL_OK) {
+		/* Checkpoint before posting: a row in results.csv always has one.
+		 * Another rank's goes with the event, for rank 0 to write first. */
+		if (g->take != NULL)
+			ev.ckpt = run_save_mem(r, &ev.nckpt);
+		else if (ckpt != NULL && (st = run_save(r, ckpt, &cause)) != PL_OK) {
 			free(res);
 			post_error(g, method, run_index, st, cause);
 			goto out;
@@ -231,6 +265,7 @@ static void worker_run(struct worker *w, int method, int run_index)
 		/* The checkpoint stays until the receiver has saved this run's rows. */
 		ev.type = GRID_EV_RUN_DONE;
 		ev.result = NULL;
+		ev.ckpt = ev.weights = NULL;
 		grid_post(g, &ev);
 	}
 out:
@@ -238,35 +273,64 @@ out:
 	run_free(r);
 }
 
-static void *worker_main(void *arg)
+int grid_take(struct grid *g, int *method, int *run)
 {
-	struct worker *w = arg;
-	struct grid *g = w->g;
+	int item;
+
+	pthread_mutex_lock(&g->mu);
+	do
+		item = atomic_load(&g->stop) || g->next_item >= g->items ? -1
+		                                                         : g->next_item++;
+	while (item >= 0 && g->skip != NULL &&
+	       g->skip[(item % g->p->nmethods) * g->p->runs + item / g->p->nmethods]);
+	pthread_mutex_unlock(&g->mu);
+	*method = item < 0 ? -1 : item % g->p->nmethods;
+	*run = item < 0 ? -1 : item / g->p->nmethods;
+	return item;
+}
+
+/* A worker or the server is done: the last one says the grid is. */
+static void retire(struct grid *g)
+{
 	int last;
 
-	for (;;) {
-		int item;
-
-		pthread_mutex_lock(&g->mu);
-		do
-			item = atomic_load(&g->stop) || g->next_item >= g->items
-			               ? -1
-			               : g->next_item++;
-		while (item >= 0 && g->skip != NULL &&
-		       g->skip[(item % g->p->nmethods) * g->p->runs +
-		               item / g->p->nmethods]);
-		pthread_mutex_unlock(&g->mu);
-		if (item < 0)
-			break;
-		worker_run(w, item % g->p->nmethods, item / g->p->nmethods);
-	}
-	set_slot(g, w->id, 0, 0, 0, 0);
 	pthread_mutex_lock(&g->mu);
 	last = --g->live == 0;
 	pthread_mutex_unlock(&g->mu);
 	if (last)
 		grid_post(g, &(struct grid_event){.type = GRID_EV_ALL_DONE});
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct grid *g = w->g;
+
+	for (;;) {
+		struct grid_item it = {0};
+
+		if (g->take != NULL)
+			g->take(g->take_arg, &it);
+		else
+			grid_take(g, &it.method, &it.run);
+		if (it.method < 0)
+			break;
+		worker_run(w, &it);
+		free(it.ckpt);
+		free(it.ckpt_name);
+	}
+	set_slot(g, w->id, 0, 0, 0, 0);
+	retire(g);
 	free(w);
+	return NULL;
+}
+
+static void *server_main(void *arg)
+{
+	struct grid *g = arg;
+
+	g->serve(g, g->serve_arg);
+	retire(g);
 	return NULL;
 }
 
@@ -279,6 +343,7 @@ struct grid *grid_new(const struct preset *p, const struct dataset *ds, int jobs
 	g->items = p->nmethods * p->runs;
 	g->jobs = jobs < 1 ? 1 : jobs > g->items ? g->items : jobs;
 	g->threads = xcalloc((size_t)g->jobs, sizeof(pthread_t));
+	g->nslots = g->jobs;
 	g->slots = xcalloc((size_t)g->jobs, sizeof(struct grid_slot));
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->resume, NULL);
@@ -318,11 +383,58 @@ void grid_set_retrain_broken(struct grid *g, int on)
 	g->retrain_broken = on;
 }
 
+void grid_set_source(struct grid *g, void (*take)(void *arg, struct grid_item *it),
+                     void *arg)
+{
+	g->take = take;
+	g->take_arg = arg;
+}
+
+void grid_set_server(struct grid *g, void (*serve)(struct grid *g, void *arg), void *arg,
+                     int nslots)
+{
+	g->serve = serve;
+	g->serve_arg = arg;
+	g->nslots = g->jobs + nslots;
+	g->slots = xrealloc(g->slots, (size_t)g->nslots * sizeof(struct grid_slot));
+	memset(g->slots, 0, (size_t)g->nslots * sizeof(struct grid_slot));
+}
+
+void grid_set_slot(struct grid *g, int i, const struct grid_slot *slot)
+{
+	pthread_mutex_lock(&g->mu);
+	if (i >= 0 && g->jobs + i < g->nslots)
+		g->slots[g->jobs + i] = *slot;
+	pthread_mutex_unlock(&g->mu);
+}
+
+int grid_stopping(struct grid *g)
+{
+	return atomic_load(&g->stop);
+}
+
+const struct preset *grid_preset(const struct grid *g)
+{
+	return g->p;
+}
+
+const char *grid_checkpoint_dir(const struct grid *g)
+{
+	return g->ckpt_dir;
+}
+
+int grid_retrain_broken(const struct grid *g)
+{
+	return g->retrain_broken;
+}
+
 void grid_start(struct grid *g)
 {
 	blas_init();
-	g->live = g->jobs;
+	g->live = g->jobs + (g->serve != NULL);
 	g->started = 1;
+	if (g->serve != NULL && pthread_create(&g->server, NULL, server_main, g) != 0)
+		abort();
 	for (int i = 0; i < g->jobs; i++) {
 		struct worker *w = xmalloc(sizeof(*w));
 
@@ -390,13 +502,24 @@ int grid_next_event(struct grid *g, struct grid_event *ev)
 	return 1;
 }
 
+void grid_event_free(struct grid_event *ev)
+{
+	free(ev->result);
+	free(ev->message);
+	free(ev->ckpt);
+	free(ev->weights);
+	ev->result = NULL;
+	ev->message = NULL;
+	ev->ckpt = ev->weights = NULL;
+}
+
 int grid_slots(struct grid *g, struct grid_slot *slots, int n)
 {
 	pthread_mutex_lock(&g->mu);
-	for (int i = 0; i < g->jobs && i < n; i++)
+	for (int i = 0; i < g->nslots && i < n; i++)
 		slots[i] = g->slots[i];
 	pthread_mutex_unlock(&g->mu);
-	return g->jobs;
+	return g->nslots;
 }
 
 void grid_join(struct grid *g)
@@ -405,6 +528,8 @@ void grid_join(struct grid *g)
 		return;
 	for (int i = 0; i < g->jobs; i++)
 		pthread_join(g->threads[i], NULL);
+	if (g->serve != NULL)
+		pthread_join(g->server, NULL);
 	g->started = 0;
 }
 
@@ -416,10 +541,8 @@ void grid_free(struct grid *g)
 		return;
 	grid_stop(g);
 	grid_join(g);
-	while (grid_next_event(g, &ev)) {
-		free(ev.result);
-		free(ev.message);
-	}
+	while (grid_next_event(g, &ev))
+		grid_event_free(&ev);
 	close(g->wake[0]);
 	close(g->wake[1]);
 	pthread_mutex_destroy(&g->mu);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plasticity/cluster.h"
 #include "plasticity/dirlock.h"
 #include "plasticity/identity.h"
 #include "plasticity/lookup.h"
@@ -130,8 +131,7 @@ static void drain(struct session *s)
 			on_reset(s, ev.method, ev.run);
 		else if (ev.type == GRID_EV_ALL_DONE)
 			s->all_done = 1;
-		free(ev.result);
-		free(ev.message);
+		grid_event_free(&ev);
 	}
 }
 
@@ -208,10 +208,20 @@ enum pl_status session_start(struct session **out, const struct preset *p,
                              struct results *res, int jobs, int retrain_broken,
                              const struct session_cb *cb, char **cause)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
+	struct session *s;
 	unsigned char *skip = NULL;
 	enum pl_status st;
 
+	/* Under mpirun the other ranks load their data first (cluster.h); the
+	 * headless run has asked them already, before making the directory. */
+	if (cluster_size() > 1 && !cluster_begun() &&
+	    (st = cluster_begin(p, ds, jobs, retrain_broken, NULL, cause)) != PL_OK) {
+		if (res != NULL)
+			results_free(res);
+		*out = NULL;
+		return st;
+	}
+	s = xcalloc(1, sizeof(*s));
 	preset_copy(&s->p, p);
 	for (int m = 0; m < p->nmethods; m++) {
 		s->cost[m] = session_task_cost(p, m, ds);
@@ -247,10 +257,12 @@ enum pl_status session_start(struct session **out, const struct preset *p,
 	}
 	free(skip);
 	if (st != PL_OK) {
+		cluster_cancel();
 		session_free(s);
 		*out = NULL;
 		return st;
 	}
+	cluster_attach(s->grid);
 	grid_start(s->grid);
 	*out = s;
 	return PL_OK;
@@ -263,8 +275,17 @@ int session_wake_fd(const struct session *s)
 
 void session_stop(struct session *s)
 {
+	char *cause = NULL;
+
 	if (s->grid != NULL)
 		grid_stop(s->grid);
+	/* Now, not at the next flush: under mpirun a stop is often SIGTERM
+	 * with SIGKILL a second behind it. An error here is reported by the
+	 * final write. */
+	drain(s);
+	if (!s->finished)
+		flush_files(s, 0, &cause);
+	free(cause);
 }
 
 void session_pause(struct session *s, int paused)

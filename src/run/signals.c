@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,14 +14,15 @@
 #include "plasticity/signals.h"
 
 static int sig_pipe[2] = {-1, -1};
-static volatile sig_atomic_t sig_last;
+/* Lock-free, so the handler may set it and any thread read it. */
+static atomic_int sig_last;
 
 static void on_signal(int sig)
 {
 	int saved = errno;
 	char byte = (char)sig;
 
-	sig_last = sig;
+	atomic_store(&sig_last, sig);
 	if (write(sig_pipe[1], &byte, 1) < 0) {
 		/* The flag is set; a full pipe already wakes the reader. */
 	}
@@ -49,12 +51,12 @@ int signals_install(void)
 
 int signals_caught(void)
 {
-	return sig_last;
+	return atomic_load(&sig_last);
 }
 
 enum pl_status signals_status(void)
 {
-	switch (sig_last) {
+	switch (atomic_load(&sig_last)) {
 	case 0:
 		return PL_OK;
 	case SIGHUP:
