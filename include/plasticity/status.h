@@ -14,6 +14,7 @@
 	X(PL_ERR_USAGE, 64, "bad command-line usage")                                    \
 	X(PL_ERR_DATA, 65, "bad input data")                                             \
 	X(PL_ERR_NOINPUT, 66, "cannot open input")                                       \
+	X(PL_ERR_UNAVAILABLE, 69, "a process of the MPI job was lost")                   \
 	X(PL_ERR_CANTCREAT, 73, "cannot create output")                                  \
 	X(PL_ERR_IO, 74, "input/output error")                                           \
 	X(PL_ERR_CONFIG, 78, "bad configuration")                                        \

@@ -9,15 +9,19 @@
  * SIGTERM, SIGHUP.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "cli/cli.h"
 #include "ui/ui.h"
+#include "plasticity/cluster.h"
 #include "plasticity/columns.h"
 #include "plasticity/optim.h"
 #include "plasticity/preset_io.h"
@@ -98,34 +102,101 @@ static void usage(FILE *fp)
 	fputs("\nReport bugs and read more: man plasticity\n", fp);
 }
 
+static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"force", no_argument, NULL, 'f'},
+        {"print-config", no_argument, NULL, 'p'},
+        {"resume", required_argument, NULL, 'R'},
+        {"retrain-broken", no_argument, NULL, 'B'},
+        {"info", no_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"schema-roff", no_argument, NULL, 'S'},
+        {"columns-roff", no_argument, NULL, 'L'},
+        {"theme", required_argument, NULL, 'T'},
+        {"no-color", no_argument, NULL, 'C'},
+        {"open", required_argument, NULL, 'O'},
+        {"format", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
+};
+
+/* --jobs N: 1..1024, or 0 (an error was printed when print is set). */
+static int parse_jobs(const char *arg, int print)
+{
+	long long jobs;
+	char *end;
+
+	/* Range-checked before narrowing: 4294967298 is not 2. */
+	errno = 0;
+	jobs = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || jobs < 1 || jobs > 1024) {
+		if (print)
+			fprintf(stderr,
+			        "plasticity: --jobs: expected 1..1024, got '%s'\n", arg);
+		return 0;
+	}
+	return (int)jobs;
+}
+
+/*
+ * Under mpirun, rank 0's standard input and output are mpirun's pipes: the
+ * UI opens the terminal itself and makes its process group the foreground
+ * one, so its keys (and Ctrl-C) come to it and not to mpirun; the terminal
+ * goes back to mpirun's group when the UI ends. mpirun must not read the
+ * terminal meanwhile (it would be stopped, SIGTTIN): with its stdin
+ * forwarded (a pipe here) the UI refuses, naming --stdin none. Returns 0,
+ * or the exit status.
+ */
+static int tty_fd = -1;
+static pid_t tty_owner = -1;
+
+static int terminal_claim(void)
+{
+	struct stat sb;
+	int fd;
+
+	if (cluster_size() == 1 || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
+		return 0;
+	if (fstat(STDIN_FILENO, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+		fputs("plasticity: under mpirun the UI needs the terminal to itself: "
+		      "start it with 'mpirun --stdin none ... plasticity ui'\n",
+		      stderr);
+		return pl_status_exit(PL_ERR_USAGE);
+	}
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return 0;
+	signal(SIGTTOU, SIG_IGN);
+	tty_owner = tcgetpgrp(fd);
+	if (tty_owner < 0 || tcsetpgrp(fd, getpgrp()) != 0) {
+		close(fd);
+		return 0;
+	}
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	tty_fd = fd;
+	return 0;
+}
+
+static int terminal_release(int status)
+{
+	if (tty_fd >= 0) {
+		fflush(stdout);
+		tcsetpgrp(tty_fd, tty_owner);
+		close(tty_fd);
+		tty_fd = -1;
+	}
+	return status;
+}
+
 static int dispatch(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	        {"out", required_argument, NULL, 'o'},
-	        {"jobs", required_argument, NULL, 'j'},
-	        {"data-dir", required_argument, NULL, 'd'},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {"force", no_argument, NULL, 'f'},
-	        {"print-config", no_argument, NULL, 'p'},
-	        {"resume", required_argument, NULL, 'R'},
-	        {"retrain-broken", no_argument, NULL, 'B'},
-	        {"info", no_argument, NULL, 'i'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {"schema-roff", no_argument, NULL, 'S'},
-	        {"columns-roff", no_argument, NULL, 'L'},
-	        {"theme", required_argument, NULL, 'T'},
-	        {"no-color", no_argument, NULL, 'C'},
-	        {"open", required_argument, NULL, 'O'},
-	        {"format", required_argument, NULL, 'F'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct cli_opts o = {0};
 	struct ui_opts u = {0};
 	const char *no_color = getenv("NO_COLOR"), *format = NULL;
 	int c, info = 0;
-	long long jobs;
-	char *end;
 
 	while ((c = getopt_long(argc, argv, "o:j:d:qfpihV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -133,18 +204,8 @@ static int dispatch(int argc, char **argv)
 			o.out = optarg;
 			break;
 		case 'j':
-			/* Range-checked before narrowing: 4294967298 is not 2. */
-			errno = 0;
-			jobs = strtoll(optarg, &end, 10);
-			o.jobs = jobs >= 1 && jobs <= 1024 ? (int)jobs : 0;
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    o.jobs == 0) {
-				fprintf(stderr,
-				        "plasticity: --jobs: expected 1..1024, got "
-				        "'%s'\n",
-				        optarg);
+			if ((o.jobs = parse_jobs(optarg, 1)) == 0)
 				return pl_status_exit(PL_ERR_USAGE);
-			}
 			break;
 		case 'd':
 			o.data_dir = optarg;
@@ -203,8 +264,10 @@ static int dispatch(int argc, char **argv)
 	u.jobs = o.jobs;
 	u.resume_dir = o.resume;
 	if (optind >= argc || strcmp(argv[optind], "ui") == 0) {
-		int first = optind < argc ? optind + 1 : argc;
+		int first = optind < argc ? optind + 1 : argc, st;
 
+		if ((st = terminal_claim()) != 0)
+			return st;
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 			fputs("plasticity: the interactive UI needs a terminal; use "
 			      "'plasticity run "
@@ -216,7 +279,7 @@ static int dispatch(int argc, char **argv)
 			/* ui --open A B ...: every further word is a run directory. */
 			u.open_more = argv + first;
 			u.nopen_more = argc - first;
-			return ui_main(&u);
+			return terminal_release(ui_main(&u));
 		}
 		u.preset = first < argc && strchr(argv[first], '=') == NULL
 		                   ? argv[first++]
@@ -231,7 +294,7 @@ static int dispatch(int argc, char **argv)
 			      stderr);
 			return pl_status_exit(PL_ERR_USAGE);
 		}
-		return ui_main(&u);
+		return terminal_release(ui_main(&u));
 	}
 	if (strcmp(argv[optind], "compare") == 0)
 		return cli_compare(argv + optind + 1, argc - optind - 1);
@@ -274,14 +337,35 @@ static int dispatch(int argc, char **argv)
  * summary) must have arrived: a write error there is an error (exit 74),
  * not a silent exit 0.
  */
+/* A rank other than 0 of an MPI job: the options it needs (--data-dir,
+ * --jobs) and nothing printed, since rank 0 reports every usage error. */
+static int serve(int argc, char **argv)
+{
+	const char *data_dir = NULL;
+	int c, jobs = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:j:d:qfpihV", longopts, NULL)) != -1)
+		if (c == 'd')
+			data_dir = optarg;
+		else if (c == 'j')
+			jobs = parse_jobs(optarg, 0);
+	return cluster_serve(data_dir, jobs);
+}
+
 int main(int argc, char **argv)
 {
-	int status = dispatch(argc, argv);
+	int status;
 
+	cluster_init(&argc, &argv);
+	if (cluster_rank() > 0)
+		return serve(argc, argv);
+	status = dispatch(argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "plasticity: standard output: write error: %s\n",
 		        strerror(errno ? errno : EIO));
-		return status ? status : pl_status_exit(PL_ERR_IO);
+		status = status ? status : pl_status_exit(PL_ERR_IO);
 	}
-	return status;
+	/* Under mpirun, the other ranks go with this status. */
+	return cluster_end(status);
 }

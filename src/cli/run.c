@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "plasticity/cluster.h"
 #include "plasticity/dirlock.h"
 #include "plasticity/lookup.h"
 #include "plasticity/compare.h"
@@ -116,9 +117,29 @@ static void event_loop(struct session *s, const struct run_view *v)
 
 static int jobs_of(const struct cli_opts *o)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return o->jobs ? o->jobs : cluster_default_jobs();
+}
 
-	return o->jobs ? o->jobs : (int)(cores > 0 ? cores : 1);
+/*
+ * Under mpirun: the other ranks load p's data and check it is ds (one
+ * message naming the host if not), before anything is written. *workers:
+ * the job's workers (this process's alone without MPI). Returns the exit
+ * status.
+ */
+static int cluster_ready(const struct cli_opts *o, const struct preset *p,
+                         const struct dataset *ds, int *workers)
+{
+	char *cause = NULL;
+	enum pl_status st;
+
+	*workers = jobs_of(o);
+	if (cluster_size() == 1)
+		return 0;
+	st = cluster_begin(p, ds, jobs_of(o), o->retrain_broken, workers, &cause);
+	if (st != PL_OK)
+		fprintf(stderr, "plasticity: %s\n", cause);
+	free(cause);
+	return st == PL_OK ? 0 : pl_status_exit(st);
 }
 
 /* Runs that learned nothing are named, so their plasticity loss is not read as one. */
@@ -147,10 +168,17 @@ static int run_status(struct session *s, int status)
 		fprintf(stderr, "plasticity: %s; %d of %d tasks finished, kept in %s\n",
 		        pl_status_str(signals_status()), pr.done, pr.total,
 		        session_dir(s));
-		return pl_status_exit(signals_status());
+		return session_error(s) == pl_status_exit(PL_ERR_UNAVAILABLE)
+		               ? session_error(s)
+		               : pl_status_exit(signals_status());
 	}
 	if (status != 0)
 		return status;
+	if (session_error(s) == pl_status_exit(PL_ERR_UNAVAILABLE))
+		fprintf(stderr,
+		        "plasticity: %d of %d tasks finished, kept in %s: continue with "
+		        "plasticity run --resume %s\n",
+		        pr.done, pr.total, session_dir(s), session_dir(s));
 	if (session_error(s))
 		return session_error(s);
 	collapsed_note(session_results(s));
@@ -176,17 +204,18 @@ static const char *duration(double sec, char *buf, size_t len)
 	return buf;
 }
 
-/* res: NULL for a new grid, or the results read back for --resume (taken over). */
+/* res: NULL for a new grid, or the results read back for --resume (taken
+ * over). workers: the job's, for the estimate. */
 static int run_grid(const struct cli_opts *o, const struct preset *p, struct dataset *ds,
-                    const char *dir, struct results *res)
+                    const char *dir, struct results *res, int workers)
 {
 	struct run_view v = {.o = o, .p = p, .tty = isatty(STDERR_FILENO)};
 	struct session_cb cb = {on_task, on_error, on_reset, &v};
 	struct session *s = NULL;
-	char *cause = NULL, when[64] = "", took[32];
+	char *cause = NULL, when[64] = "", took[32], procs[32] = "";
 	int status = 0, resumed = res != NULL;
 	/* Measured before the workers start, so they do not slow the measurement. */
-	double est = o->quiet ? -1.0 : estimate_remaining(p, ds, res, jobs_of(o), NULL);
+	double est = o->quiet ? -1.0 : estimate_remaining(p, ds, res, workers, NULL);
 	enum pl_status st = session_start(&s, p, ds, dir, res, jobs_of(o),
 	                                  o->retrain_broken, &cb, &cause);
 
@@ -198,11 +227,13 @@ static int run_grid(const struct cli_opts *o, const struct preset *p, struct dat
 	if (est >= 0)
 		snprintf(when, sizeof(when), ", about %s",
 		         duration(est, took, sizeof(took)));
+	if (cluster_size() > 1)
+		snprintf(procs, sizeof(procs), " on %d processes", cluster_size());
 	if (!o->quiet)
 		fprintf(stderr,
-		        "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs -> "
+		        "plasticity: %s: %d methods x %d runs x %d tasks, %d jobs%s -> "
 		        "%s%s%s\n",
-		        p->name, p->nmethods, p->runs, p->tasks, jobs_of(o), dir,
+		        p->name, p->nmethods, p->runs, p->tasks, workers, procs, dir,
 		        resumed ? " (resumed)" : "", when);
 	event_loop(s, &v);
 	if (session_finish(s, &cause) != PL_OK) {
@@ -228,13 +259,17 @@ static int resume(const struct cli_opts *o)
 	struct dirlock *lock = NULL;
 	char *cause = NULL;
 	enum pl_status st;
-	int status;
+	int status, workers;
 
 	signals_install();
 	st = session_dir_resume(o->resume, o->data_dir, &p, &res, &ds, NULL, &lock,
 	                        &cause);
 	if (st == PL_OK) {
-		status = run_grid(o, &p, &ds, o->resume, &res);
+		status = cluster_ready(o, &p, &ds, &workers);
+		if (status == 0)
+			status = run_grid(o, &p, &ds, o->resume, &res, workers);
+		else
+			results_free(&res);
 	} else {
 		fprintf(stderr, "plasticity: %s\n", cause);
 		status = pl_status_exit(st);
@@ -253,7 +288,7 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 	struct dataset ds = {0};
 	struct dirlock *lock = NULL;
 	char *dir = NULL, *data = NULL, *cause = NULL;
-	int status;
+	int status, workers = 1;
 	enum pl_status st;
 
 	if (o->resume != NULL)
@@ -281,6 +316,8 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 		status = pl_status_exit(signals_status());
 		goto out;
 	}
+	if (st == PL_OK && (status = cluster_ready(o, &p, &ds, &workers)) != 0)
+		goto out;
 	if (st == PL_OK)
 		st = session_dir_create(&p, o->out, o->force ? SESSION_DIR_FORCE : 0,
 		                        data, &ds, &dir, &lock, &cause);
@@ -289,7 +326,7 @@ int cli_run(const struct cli_opts *o, const char *preset_arg, char **overrides,
 		status = pl_status_exit(st);
 		goto out;
 	}
-	status = run_grid(o, &p, &ds, dir, NULL);
+	status = run_grid(o, &p, &ds, dir, NULL, workers);
 out:
 	dirlock_release(lock);
 	dataset_free(&ds);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plasticity/cluster.h"
 #include "plasticity/dirlock.h"
 #include "plasticity/lookup.h"
 #include "plasticity/plot.h"
@@ -173,9 +174,14 @@ static void on_reset(void *ctx, int method, int run)
 
 static int jobs_of(const struct ui *u)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return u->o.jobs ? u->o.jobs : cluster_default_jobs();
+}
 
-	return u->o.jobs ? u->o.jobs : (int)(cores > 0 ? cores : 1);
+/* The job's workers for the estimate: under mpirun, as many on every rank
+ * (each rank's are known only once a grid starts). */
+static int workers_of(const struct ui *u)
+{
+	return jobs_of(u) * cluster_size();
 }
 
 /* Train p into dir (locked by u->lock); res as for session_start. */
@@ -231,10 +237,10 @@ static double estimate_start(struct ui *u)
 		results_init(&reuse, &u->p);
 		results_reuse(&reuse, reuse_source(u), NULL);
 		est = estimate_remaining(&u->p, u->ds.name ? &u->ds : NULL, &reuse,
-		                         jobs_of(u), u->est_rates);
+		                         workers_of(u), u->est_rates);
 		results_free(&reuse);
 	} else {
-		est = estimate_seconds(&u->p, u->ds.name ? &u->ds : NULL, jobs_of(u),
+		est = estimate_seconds(&u->p, u->ds.name ? &u->ds : NULL, workers_of(u),
 		                       u->est_rates);
 	}
 	u->est_value = est;
