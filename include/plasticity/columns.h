@@ -89,6 +89,13 @@ int result_column_parse(const struct result_column *col, const char *text,
 /* Field i of a per-layer column. */
 int result_column_parse_at(const struct result_column *col, int i, const char *text,
                            struct task_result *c, const char **why);
+/*
+ * Every double column of c as results.csv holds it: printed with its
+ * format and read back (not finite: NAN, an empty field). A session keeps
+ * its results so, and summary.csv is then the same whether a task was
+ * trained in this process or read back from results.csv by --resume.
+ */
+void result_round(const struct preset *p, struct task_result *c);
 
 /* The number held by field i of a numeric column (RCOL_INT, RCOL_DOUBLE,
  * the per-layer kinds) of task result c; NAN for the others. */

@@ -200,6 +200,25 @@ int result_column_parse_at(const struct result_column *col, int i, const char *t
 	return result_column_parse(&one, text, c, NULL, why);
 }
 
+void result_round(const struct preset *p, struct task_result *c)
+{
+	for (size_t k = 0; k < result_columns_len; k++) {
+		const struct result_column *col = &result_columns[k];
+		int n = col->kind == RCOL_DOUBLE ? 1
+		        : col->kind == RCOL_HIDDEN || col->kind == RCOL_LINEAR
+		                ? result_column_width(col, p)
+		                : 0;
+
+		for (int i = 0; i < n; i++) {
+			double *v = (double *)((char *)c + col->offset) + i;
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), col->fmt, *v);
+			*v = isfinite(*v) ? strtod(buf, NULL) : NAN;
+		}
+	}
+}
+
 void result_column_format(const struct result_column *col, const struct preset *p, int m,
                           int run, const struct task_result *c, char *buf, size_t len)
 {

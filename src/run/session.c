@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "plasticity/cluster.h"
+#include "plasticity/columns.h"
 #include "plasticity/dirlock.h"
 #include "plasticity/identity.h"
 #include "plasticity/lookup.h"
@@ -89,8 +90,10 @@ static void tally(struct session *s, int m, const struct task_result *c, int sig
 
 static void on_task(struct session *s, const struct grid_event *ev)
 {
-	const struct task_result *r = ev->result;
+	struct task_result *r = ev->result;
 
+	/* As results.csv will hold it, so a resumed grid sums the same numbers. */
+	result_round(&s->p, r);
 	if (results_get(&s->res, ev->method, ev->run, r->task) == NULL)
 		tally(s, ev->method, r, 1);
 	if (!ev->restored) {
