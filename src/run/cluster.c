@@ -196,13 +196,33 @@ static void send_msg(int dest, int tag, struct msg *m)
 	progress_sends();
 }
 
-/* One message from source (MPI_ANY_SOURCE) if one has arrived: 1 with m,
- * *tag and *from filled, else 0. */
+static void nap(void)
+{
+	struct timespec ts = {0, 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Rank r's process is gone: only known when it shares this host. */
+static int process_gone(int r)
+{
+	return strcmp(cl.members[r].host, cl.members[cl.rank].host) == 0 &&
+	       kill(cl.members[r].pid, 0) != 0 && errno == ESRCH;
+}
+
+/*
+ * One message from source (MPI_ANY_SOURCE) if one has arrived: 1 with m,
+ * *tag and *from filled; 0 if none. A long message moves only while its
+ * sender runs, so the receive is waited for with a limit: -1 when its
+ * sender (*from) died or stopped in the middle of it.
+ */
 static int try_recv(int source, struct msg *m, int *tag, int *from)
 {
 	MPI_Message h;
+	MPI_Request req;
 	MPI_Status st;
-	int flag = 0, count = 0;
+	int flag = 0, count = 0, done = 0;
+	double start;
 
 	MPI_Improbe(source, MPI_ANY_TAG, cl.comm, &flag, &h, &st);
 	if (!flag)
@@ -211,9 +231,19 @@ static int try_recv(int source, struct msg *m, int *tag, int *from)
 	memset(m, 0, sizeof(*m));
 	m->b = xmalloc((size_t)count + 1);
 	m->n = m->cap = (size_t)count;
-	MPI_Mrecv(m->b, count, MPI_BYTE, &h, MPI_STATUS_IGNORE);
 	*tag = st.MPI_TAG;
 	*from = st.MPI_SOURCE;
+	MPI_Imrecv(m->b, count, MPI_BYTE, &h, &req);
+	start = pl_now();
+	while (MPI_Test(&req, &done, MPI_STATUS_IGNORE), !done) {
+		if (process_gone(*from) || pl_now() - start > CLUSTER_TIMEOUT) {
+			/* The request is left to MPI: the job ends. */
+			m->b = NULL;
+			m->n = m->cap = 0;
+			return -1;
+		}
+		nap();
+	}
 	return 1;
 }
 
@@ -221,13 +251,6 @@ static void msg_free(struct msg *m)
 {
 	free(m->b);
 	memset(m, 0, sizeof(*m));
-}
-
-static void nap(void)
-{
-	struct timespec ts = {0, 1000000};
-
-	nanosleep(&ts, NULL);
 }
 
 static void *read_whole(const char *path, size_t *n)
@@ -456,19 +479,26 @@ static void send_ctl(int stop, int paused)
 }
 
 /* Is rank r gone? Its process, when it shares rank 0's host; else its
- * silence, for `limit` seconds since `since`. */
+ * silence, for `limit` seconds since `since` (limit < 0: it stopped in the
+ * middle of a message). */
 static int check_lost(struct grid *g, int r, double since, double limit)
 {
 	struct peer *p = &cl.peers[r];
 	char name[128];
-	int local = strcmp(cl.members[r].host, cl.members[0].host) == 0;
 	double quiet = pl_now() - (p->heard > since ? p->heard : since);
 
-	if (local && kill(cl.members[r].pid, 0) != 0 && errno == ESRCH)
+	if (process_gone(r))
 		post_error(g, PL_ERR_UNAVAILABLE,
 		           xasprintf("%s died (its process is gone): the grid stops; "
 		                     "every task it sent is kept",
 		                     cluster_name(r, name, sizeof(name))));
+	else if (limit < 0)
+		post_error(g, PL_ERR_UNAVAILABLE,
+		           xasprintf("%s has sent nothing for %.1f s, stopped in the "
+		                     "middle of a message: the grid stops; every task "
+		                     "it sent is kept",
+		                     cluster_name(r, name, sizeof(name)),
+		                     CLUSTER_TIMEOUT));
 	else if (quiet > limit)
 		post_error(g, PL_ERR_UNAVAILABLE,
 		           xasprintf("%s has sent nothing for %.1f s: the grid stops; "
@@ -503,7 +533,7 @@ static void serve_ranks(struct grid *g)
 		cl.peers[r].heard = pl_now();
 	while (left > 0) {
 		struct msg m;
-		int tag, from, got = 0;
+		int tag, from, got, any = 0;
 
 		if ((g == NULL || grid_stopping(g)) && !stop_sent) {
 			send_ctl(1, 0);
@@ -514,10 +544,19 @@ static void serve_ranks(struct grid *g)
 			paused = !paused;
 			send_ctl(0, paused);
 		}
-		while (left > 0 && try_recv(MPI_ANY_SOURCE, &m, &tag, &from)) {
+		while (left > 0 &&
+		       (got = try_recv(MPI_ANY_SOURCE, &m, &tag, &from)) != 0) {
 			struct peer *p = &cl.peers[from];
 
-			got = 1;
+			any = 1;
+			if (got < 0) {
+				if (!p->lost && !p->bye &&
+				    check_lost(g, from, 0.0, -1.0)) {
+					left--;
+					release_slots(g, from);
+				}
+				continue;
+			}
 			if (from <= 0 || from >= cl.size || p->lost || p->bye ||
 			    get_int(&m) != cl.gen) {
 				msg_free(&m);
@@ -553,7 +592,7 @@ static void serve_ranks(struct grid *g)
 				}
 		}
 		progress_sends();
-		if (!got)
+		if (!any)
 			nap();
 	}
 	/* A rank stopped by a signal rank 0 did not get stops the grid too:
@@ -590,7 +629,9 @@ static int await_ready(int r, struct msg *m, char **cause)
 	for (;;) {
 		int tag, from;
 
-		if (try_recv(r, m, &tag, &from)) {
+		int got = try_recv(r, m, &tag, &from);
+
+		if (got > 0) {
 			if (tag == TAG_READY && get_int(m) == cl.gen)
 				return 1;
 			msg_free(m);
@@ -598,8 +639,7 @@ static int await_ready(int r, struct msg *m, char **cause)
 		}
 		progress_sends();
 		/* Loading data takes seconds, not minutes. */
-		if ((strcmp(cl.members[r].host, cl.members[0].host) == 0 &&
-		     kill(cl.members[r].pid, 0) != 0 && errno == ESRCH) ||
+		if (got < 0 || process_gone(r) ||
 		    pl_now() - start > 30 * CLUSTER_TIMEOUT) {
 			cl.peers[r].lost = cl.lost = 1;
 			pl_fail(cause, PL_ERR_UNAVAILABLE,
@@ -738,6 +778,23 @@ int cluster_end(int status)
 }
 
 /* ---- ranks > 0 ---- */
+
+/* A message from rank 0, if one has arrived. Rank 0 stuck in the middle of
+ * one is the end of the job: it cannot say so itself. */
+static int from_rank0(struct msg *m, int *tag)
+{
+	int from, got = try_recv(0, m, tag, &from);
+
+	if (got < 0) {
+		char name[128];
+
+		fprintf(stderr,
+		        "plasticity: %s: rank 0 stopped in the middle of a message\n",
+		        cluster_name(cl.rank, name, sizeof(name)));
+		MPI_Abort(cl.comm, pl_status_exit(PL_ERR_UNAVAILABLE));
+	}
+	return got;
+}
 
 /* Items from rank 0, for this rank's workers (grid_set_source). */
 struct link {
@@ -913,7 +970,7 @@ static void serve_grid(const struct preset *p, struct dataset *ds, int jobs,
 		struct pollfd pfd = {grid_wake_fd(g), POLLIN, 0};
 		struct grid_event ev;
 		struct msg m;
-		int tag, from;
+		int tag;
 
 		while (grid_next_event(g, &ev)) {
 			if (ev.type == GRID_EV_ALL_DONE)
@@ -923,7 +980,7 @@ static void serve_grid(const struct preset *p, struct dataset *ds, int jobs,
 			grid_event_free(&ev);
 		}
 		link_ask(&l);
-		while (try_recv(0, &m, &tag, &from)) {
+		while (from_rank0(&m, &tag)) {
 			if (get_int(&m) != cl.gen) {
 				/* A late answer to an earlier grid. */
 			} else if (tag == TAG_ITEM) {
@@ -1004,10 +1061,10 @@ static void on_begin(struct msg *m, struct local_data *d, const char *data_dir, 
 	send_msg(0, TAG_READY, &r);
 	/* GO (or not) comes next from rank 0. */
 	for (;;) {
-		int tag, from;
+		int tag;
 		struct msg g;
 
-		if (!try_recv(0, &g, &tag, &from)) {
+		if (!from_rank0(&g, &tag)) {
 			progress_sends();
 			nap();
 			continue;
@@ -1038,9 +1095,9 @@ int cluster_serve(const char *data_dir, int jobs)
 		jobs = cluster_default_jobs();
 	for (;;) {
 		struct msg m;
-		int tag, from;
+		int tag;
 
-		if (!try_recv(0, &m, &tag, &from)) {
+		if (!from_rank0(&m, &tag)) {
 			progress_sends();
 			nap();
 			continue;
