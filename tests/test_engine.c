@@ -3,6 +3,8 @@
  * the grid whatever the number of workers, on a small generated dataset.
  */
 #include <math.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -245,6 +247,156 @@ static void free_results(struct task_result **r, int n)
  * every optimizer with and without momentum and weight decay; and the same
  * numbers with 1 and 2 workers.
  */
+/*
+ * The seam MPI uses (cluster.c), in one process: grid A's server thread
+ * runs grid B, whose workers take A's items (with A's checkpoints) and
+ * send their checkpoints in their events; the server writes them as
+ * rank 0 does and posts the tasks to A. A's results must be a plain grid's.
+ */
+struct relay {
+	struct grid *a, *b;
+	const char *dir;
+};
+
+static void relay_take(void *arg, struct grid_item *it)
+{
+	struct relay *rl = arg;
+	FILE *fp;
+
+	memset(it, 0, sizeof(*it));
+	if (grid_take(rl->a, &it->method, &it->run) < 0)
+		return;
+	it->ckpt_name = grid_checkpoint_path(rl->dir, it->method, it->run);
+	if ((fp = fopen(it->ckpt_name, "rb")) != NULL) {
+		it->ckpt = xmalloc(1 << 20);
+		it->nckpt = fread(it->ckpt, 1, 1 << 20, fp);
+		fclose(fp);
+	}
+}
+
+static void relay_serve(struct grid *a, void *arg)
+{
+	struct relay *rl = arg;
+	struct grid_event ev;
+	int done = 0;
+
+	grid_start(rl->b);
+	while (!done) {
+		struct pollfd pfd = {grid_wake_fd(rl->b), POLLIN, 0};
+
+		poll(&pfd, 1, 10);
+		while (grid_next_event(rl->b, &ev)) {
+			struct grid_slot busy = {1, ev.method, ev.run, 0, 0, 0};
+
+			done |= ev.type == GRID_EV_ALL_DONE;
+			if (ev.type == GRID_EV_TASK && ev.ckpt != NULL) {
+				char *path =
+				        grid_checkpoint_path(rl->dir, ev.method, ev.run);
+
+				atomic_write(path, ev.ckpt, ev.nckpt, NULL);
+				free(path);
+			}
+			free(ev.ckpt);
+			free(ev.weights);
+			ev.ckpt = ev.weights = NULL;
+			grid_set_slot(a, 0, &busy);
+			if (ev.type != GRID_EV_ALL_DONE)
+				grid_post(a, &ev);
+		}
+	}
+	grid_join(rl->b);
+}
+
+/* Everything of a task's result but its timings. */
+static int same_result(const struct task_result *a, const struct task_result *b)
+{
+	size_t t = offsetof(struct task_result, seconds),
+	       u = offsetof(struct task_result, samples);
+
+	return memcmp(a, b, t) == 0 &&
+	       memcmp((const char *)a + u, (const char *)b + u, sizeof(*a) - u) == 0;
+}
+
+/* p trained through a relay into dir; results as grid_results's. */
+static struct task_result **relay_results(const struct preset *p,
+                                          const struct dataset *ds, const char *dir,
+                                          int *slots, int *restored)
+{
+	int n = p->nmethods * p->runs * p->tasks, done = 0;
+	struct task_result **out = xcalloc((size_t)n, sizeof(*out));
+	struct relay rl = {grid_new(p, ds, 1), grid_new(p, ds, 1), dir};
+	struct grid_event ev;
+
+	grid_set_checkpoints(rl.a, dir, NULL);
+	grid_set_server(rl.a, relay_serve, &rl, 1);
+	grid_set_source(rl.b, relay_take, &rl);
+	grid_start(rl.a);
+	while (!done) {
+		struct pollfd pfd = {grid_wake_fd(rl.a), POLLIN, 0};
+
+		poll(&pfd, 1, 10);
+		while (grid_next_event(rl.a, &ev)) {
+			if (ev.type == GRID_EV_TASK &&
+			    out[(ev.method * p->runs + ev.run) * p->tasks +
+			        ev.result->task] == NULL) {
+				out[(ev.method * p->runs + ev.run) * p->tasks +
+				    ev.result->task] = ev.result;
+				ev.result = NULL;
+			}
+			*restored += ev.type == GRID_EV_TASK && ev.restored;
+			done |= ev.type == GRID_EV_ALL_DONE;
+			grid_event_free(&ev);
+		}
+	}
+	*slots = grid_slots(rl.a, (struct grid_slot[4]){{0}}, 4);
+	grid_free(rl.a);
+	grid_free(rl.b);
+	return out;
+}
+
+static void test_relay(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	int n = p.nmethods * p.runs * p.tasks, same = 1, all = 1, slots = 0, resumed = 1;
+	int restored = 0;
+	char dir[] = "/tmp/plasticity-relay-XXXXXX";
+	struct task_result **a = grid_results(&p, ds, 2), **b;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	b = relay_results(&p, ds, dir, &slots, &restored);
+	for (int i = 0; i < n; i++) {
+		all &= b[i] != NULL;
+		if (b[i] != NULL)
+			same &= same_result(a[i], b[i]);
+	}
+	ok(all && same,
+	   "a grid served to another (grid_set_server, grid_set_source) gives a plain "
+	   "grid's results");
+	ok(slots == 2, "its slots are the workers' and then the server's (%d)", slots);
+	ok(restored == 0, "a new grid restores nothing (%d)", restored);
+	free_results(b, n);
+	/* Its checkpoints, written from the events' bytes, resume: every task
+	 * comes back as restored, with the same numbers. */
+	b = relay_results(&p, ds, dir, &slots, &restored);
+	for (int i = 0; i < n; i++)
+		resumed &= b[i] != NULL && same_result(a[i], b[i]);
+	ok(resumed && restored == n,
+	   "the checkpoints it wrote from the events restore every run exactly (%d of %d "
+	   "tasks restored)",
+	   restored, n);
+	free_results(b, n);
+	free_results(a, n);
+	for (int m = 0; m < p.nmethods; m++)
+		for (int r = 0; r < p.runs; r++) {
+			char *path = grid_checkpoint_path(dir, m, r);
+
+			unlink(path);
+			free(path);
+		}
+	rmdir(dir);
+}
+
 static void test_paths(const struct dataset *ds)
 {
 	static const enum setting settings[] = {SETTING_DOMAIN, SETTING_CLASS};
@@ -539,6 +691,7 @@ int main(void)
 	gather_check(&ds);
 	test_grid(&ds);
 	test_paths(&ds);
+	test_relay(&ds);
 	test_stop(&ds);
 	test_hooks(&ds);
 	test_optim_table();
