@@ -44,6 +44,9 @@
 void cluster_init(int *argc, char ***argv);
 int cluster_size(void);
 int cluster_rank(void);
+/* What --info says: the MPI library built in ("Open MPI v4.1.4"), or that
+ * there is none. */
+const char *cluster_library(void);
 /* "rank 2 (pid 4242 on host node7)" for messages, into buf. */
 const char *cluster_name(int rank, char *buf, size_t len);
 /* The default --jobs of this process: its host's cores over the job's

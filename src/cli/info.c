@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "plasticity/cluster.h"
 #include "plasticity/blas.h"
 #include "plasticity/idx.h"
 
@@ -26,6 +27,7 @@ int cli_info(const struct cli_opts *o, const char *preset_arg)
 		return status;
 	printf("plasticity %s\n", PACKAGE_VERSION);
 	printf("BLAS core: %s\n", blas_corename());
+	printf("MPI: %s\n", cluster_library());
 	printf("installed presets: %s/experiments\n", PL_DATADIR);
 	for (int i = 0; i < 2; i++) {
 		char *found;

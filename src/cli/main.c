@@ -39,6 +39,8 @@ static void usage(FILE *fp)
 	      "[window=W]\n"
 	      "       plasticity --info [PRESET]\n"
 	      "       plasticity --help | --version\n"
+	      "       mpirun [-n N] plasticity run ... | mpirun --stdin none [-n N] "
+	      "plasticity ui ...\n"
 	      "\n"
 	      "With no command, or 'ui', open the interactive front end on PRESET\n"
 	      "(default: quick); press ? there for keys. 'run' trains headless.\n"
@@ -64,7 +66,10 @@ static void usage(FILE *fp)
 	      "'/'\n"
 	      "      --format FMT     with 'plot': png (default), svg or pdf\n"
 	      "  -j, --jobs N         runs trained in parallel (default: number of "
-	      "cores)\n"
+	      "cores);\n"
+	      "                       under mpirun, by each process (default: its "
+	      "host's\n"
+	      "                       cores over the job's processes there)\n"
 	      "  -d, --data-dir DIR   where the IDX files are (see --info)\n"
 	      "  -q, --quiet          no progress output\n"
 	      "  -f, --force          write into an existing, non-empty run directory\n"
@@ -99,6 +104,14 @@ static void usage(FILE *fp)
 	preset_schema_print(fp, 0);
 	fputs("\nResult columns (results.csv, one row per method, run and task):\n", fp);
 	result_columns_print(fp, 0);
+	fputs("\nUnder mpirun (or srun) the processes train one grid: rank 0 writes the "
+	      "run\n"
+	      "directory and prints; the others load their own data (checked by "
+	      "CRC-32) and\n"
+	      "train the runs it hands out. A lost process stops the grid (status 69) "
+	      "with\n"
+	      "every finished task kept for --resume, under any number of processes.\n",
+	      fp);
 	fputs("\nReport bugs and read more: man plasticity\n", fp);
 }
 

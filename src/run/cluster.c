@@ -11,6 +11,7 @@
  * architecture. Each carries the grid's generation, so a late reply to an
  * earlier grid is dropped.
  */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 
 #include <mpi.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -297,6 +299,19 @@ int cluster_size(void)
 	return cl.size;
 }
 
+const char *cluster_library(void)
+{
+	static char buf[MPI_MAX_LIBRARY_VERSION_STRING + 64];
+	char version[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+	int len = 0;
+
+	/* Callable before MPI_Init; its first line names the library. */
+	MPI_Get_library_version(version, &len);
+	version[strcspn(version, ",\n")] = '\0';
+	snprintf(buf, sizeof(buf), "%s (mpirun -n N plasticity run ...)", version);
+	return buf;
+}
+
 int cluster_rank(void)
 {
 	return cl.rank;
@@ -315,13 +330,20 @@ const char *cluster_name(int rank, char *buf, size_t len)
 int cluster_default_jobs(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int here = 0;
+	int here = 0, share;
+	cpu_set_t mask;
 
 	for (int r = 0; r < cl.size && cl.on; r++)
 		here += strcmp(cl.members[r].host, cl.members[cl.rank].host) == 0;
 	if (here < 1)
 		here = 1;
-	return cores / here > 1 ? (int)(cores / here) : 1;
+	share = cores / here > 1 ? (int)(cores / here) : 1;
+	/* mpirun binds a process to one core when it starts two or fewer:
+	 * more workers than its cores would only take turns. */
+	if (sched_getaffinity(0, sizeof(mask), &mask) == 0 && CPU_COUNT(&mask) >= 1 &&
+	    CPU_COUNT(&mask) < share)
+		share = CPU_COUNT(&mask);
+	return share;
 }
 
 /* ---- rank 0 ---- */
@@ -1130,6 +1152,11 @@ void cluster_init(int *argc, char ***argv)
 int cluster_size(void)
 {
 	return 1;
+}
+
+const char *cluster_library(void)
+{
+	return "not built in (configure found no Open MPI, or --without-mpi)";
 }
 
 int cluster_rank(void)
