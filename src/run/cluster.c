@@ -407,8 +407,14 @@ static void on_event(struct grid *g, int from, struct msg *m)
 	ev.result = get_blob(m, &nres);
 	ckpt = get_blob(m, &nckpt);
 	weights = get_blob(m, &nweights);
-	if (g == NULL || m->bad ||
-	    (ev.result != NULL && nres != task_result_size(grid_preset(g)))) {
+	if (g == NULL || m->bad || (int)ev.type < GRID_EV_TASK ||
+	    (int)ev.type > GRID_EV_ALL_DONE || ev.method < 0 ||
+	    ev.method >= grid_preset(g)->nmethods || ev.run < 0 ||
+	    ev.run >= grid_preset(g)->runs ||
+	    (ev.result != NULL &&
+	     (nres != task_result_size(grid_preset(g)) || ev.result->task < 0 ||
+	      ev.result->task >= grid_preset(g)->tasks)) ||
+	    (ev.type == GRID_EV_TASK && ev.result == NULL)) {
 		if (g != NULL)
 			post_error(g, PL_ERR_DATA,
 			           xasprintf("%s sent a malformed event",
