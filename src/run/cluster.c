@@ -255,21 +255,24 @@ static void msg_free(struct msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void *read_whole(const char *path, size_t *n)
+/* The file at path as a blob (none when it cannot be opened: no checkpoint). */
+static void put_file(struct msg *m, const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	struct msg m = {0};
+	FILE *fp = path != NULL ? fopen(path, "rb") : NULL;
 	unsigned char buf[65536];
-	size_t k;
+	uint64_t len = 0;
+	size_t at = m->n, k;
 
-	*n = 0;
-	if (fp == NULL)
-		return NULL;
+	if (fp == NULL) {
+		put_blob(m, NULL, 0);
+		return;
+	}
+	put(m, &len, sizeof(len)); /* the length, filled in below */
 	while ((k = fread(buf, 1, sizeof(buf), fp)) > 0)
-		put(&m, buf, k);
+		put(m, buf, k);
 	fclose(fp);
-	*n = m.n;
-	return m.b != NULL ? m.b : xmalloc(1);
+	len = m->n - at - sizeof(len);
+	memcpy(m->b + at, &len, sizeof(len));
 }
 
 void cluster_init(int *argc, char ***argv)
@@ -461,23 +464,18 @@ static void on_request(struct grid *g, int from)
 	struct msg out = {0};
 	int method = -1, run = -1;
 	char *path = NULL;
-	void *ckpt = NULL;
-	size_t n = 0;
 
 	if (g != NULL)
 		grid_take(g, &method, &run);
-	if (method >= 0 && grid_checkpoint_dir(g) != NULL) {
+	if (method >= 0 && grid_checkpoint_dir(g) != NULL)
 		path = grid_checkpoint_path(grid_checkpoint_dir(g), method, run);
-		ckpt = read_whole(path, &n);
-	}
 	put_int(&out, cl.gen);
 	put_int(&out, method);
 	put_int(&out, run);
 	put_str(&out, path);
-	put_blob(&out, ckpt, n);
+	put_file(&out, path);
 	send_msg(from, TAG_ITEM, &out);
 	free(path);
-	free(ckpt);
 }
 
 static void on_beat(struct grid *g, int from, struct msg *m)
@@ -824,6 +822,16 @@ static int from_rank0(struct msg *m, int *tag)
 	return got;
 }
 
+/* The next message from rank 0, however long it takes (between grids
+ * rank 0 may be a person at the UI). */
+static void await_rank0(struct msg *m, int *tag)
+{
+	while (!from_rank0(m, tag)) {
+		progress_sends();
+		nap();
+	}
+}
+
 /* Items from rank 0, for this rank's workers (grid_set_source). */
 struct link {
 	pthread_mutex_t mu;
@@ -1092,11 +1100,7 @@ static void on_begin(struct msg *m, struct local_data *d, const char *data_dir, 
 		int tag;
 		struct msg g;
 
-		if (!from_rank0(&g, &tag)) {
-			progress_sends();
-			nap();
-			continue;
-		}
+		await_rank0(&g, &tag);
 		if (tag == TAG_GO && get_int(&g) == cl.gen) {
 			go = get_int(&g);
 			msg_free(&g);
@@ -1125,11 +1129,7 @@ int cluster_serve(const char *data_dir, int jobs)
 		struct msg m;
 		int tag;
 
-		if (!from_rank0(&m, &tag)) {
-			progress_sends();
-			nap();
-			continue;
-		}
+		await_rank0(&m, &tag);
 		if (tag == TAG_QUIT) {
 			status = get_int(&m);
 			msg_free(&m);
