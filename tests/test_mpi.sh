@@ -91,6 +91,16 @@ wait_rows() { # DIR N: results.csv holds at least N rows (20 s at most)
 	done
 	return 1
 }
+# start_slow N NAME: slow.yaml under mpirun -n N into $tmp/NAME (stderr in
+# NAME.err) in the background, mpirun itself (not a function's subshell) so
+# a signal to $job goes to it as the terminal's would; returns once 30
+# tasks are in results.csv.
+start_slow() {
+	"$MPIRUN" --oversubscribe -n "$1" "$PLASTICITY" run "$tmp/slow.yaml" --out "$tmp/$2" --jobs 1 --quiet \
+		>/dev/null 2>"$tmp/$2.err" &
+	job=$!
+	wait_rows "$tmp/$2" 30
+}
 no_ranks_left() { # DIR: no process of that job is left (5 s at most)
 	for _ in $(seq 1 100); do
 		pgrep -f -- "$1" >/dev/null || return 0
@@ -120,9 +130,7 @@ is "$(grep -c 'task 4/4: acc' "$tmp/banner.err")" 6 "rank 0 prints every run's l
 
 # A rank killed mid-grid (SIGKILL): one message naming it, every task kept.
 "$PLASTICITY" run "$tmp/slow.yaml" --out "$tmp/slowref" --jobs 2 --quiet >/dev/null 2>&1
-"$MPIRUN" --oversubscribe -n 3 "$PLASTICITY" run "$tmp/slow.yaml" --out "$tmp/kill" --jobs 1 --quiet >/dev/null 2>"$tmp/kill.err" &
-job=$!
-wait_rows "$tmp/kill" 30
+start_slow 3 kill
 victim=$(rank_pid 2 "$tmp/kill")
 kill -KILL "$victim"
 wait "$job"
@@ -142,11 +150,7 @@ ok_if "same_dir '$tmp/kill' '$tmp/slowref'" "resumed under 2 processes: the unin
 ok_if "same_dir '$tmp/kill1' '$tmp/slowref'" "resumed in one process: the same"
 
 # Stopped (SIGINT to mpirun, as Ctrl-C), then resumed under 3 processes.
-# mpirun itself in the background (not a function's subshell), so the
-# signal goes to it as the terminal's would.
-"$MPIRUN" --oversubscribe -n 2 "$PLASTICITY" run "$tmp/slow.yaml" --out "$tmp/int" --jobs 1 --quiet >/dev/null 2>"$tmp/int.err" &
-job=$!
-wait_rows "$tmp/int" 30
+start_slow 2 int
 kill -INT "$job"
 wait "$job"
 ok_if "grep -qE 'plasticity: (terminated|interrupted); [0-9]+ of 360 tasks finished, kept in' '$tmp/int.err'" \
@@ -158,9 +162,7 @@ ok_if "same_dir '$tmp/int' '$tmp/slowref'" "resumed under another N: the uninter
 
 # A rank that stops answering (SIGSTOP: its process is there, its
 # heartbeats are not) is lost after its timeout, 10 s.
-"$MPIRUN" --oversubscribe -n 3 "$PLASTICITY" run "$tmp/slow.yaml" --out "$tmp/stop" --jobs 1 --quiet >/dev/null 2>"$tmp/stop.err" &
-job=$!
-wait_rows "$tmp/stop" 30
+start_slow 3 stop
 victim=$(rank_pid 1 "$tmp/stop")
 kill -STOP "$victim"
 wait "$job"
