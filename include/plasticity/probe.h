@@ -96,6 +96,9 @@ int probe_metrics_parse(const char *text, unsigned *mask, char *bad, size_t len)
 
 /* Every field of out NAN (nothing measured). */
 void probe_result_nan(struct probe_result *out);
+/* ReDo's dormant scores, in place: a[j] (a unit's mean |h| over the probe
+ * set, w units of one layer) becomes s_j = a[j] / (mean_k a[k] + 1e-9). */
+void probe_scores(double *a, int w);
 
 /* The effective and approximate rank of singular values s[0..k), largest
  * first (exposed for tests). */

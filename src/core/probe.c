@@ -251,12 +251,22 @@ int probe_arank(const float *s, int k, double keep)
 	return i;
 }
 
+void probe_scores(double *a, int w)
+{
+	double layer = 0.0;
+
+	for (int j = 0; j < w; j++)
+		layer += a[j] / w;
+	for (int j = 0; j < w; j++)
+		a[j] = a[j] / (layer + 1e-9);
+}
+
 /* Dead and dormant fractions of hidden layer l from its activations. */
 static void unit_health(struct probe *pr, const struct mlp *m, int l, int n, double tau,
                         double *dead, double *dormant)
 {
 	int w = mlp_size(m, l), ndead = 0, ndormant = 0;
-	double *mean = xcalloc((size_t)w, sizeof(double)), layer = 0.0;
+	double *mean = xcalloc((size_t)w, sizeof(double));
 
 	for (int i = 0; i < n; i++) {
 		const float *h = pr->acts[l] + (size_t)i * w;
@@ -266,11 +276,11 @@ static void unit_health(struct probe *pr, const struct mlp *m, int l, int n, dou
 	}
 	for (int j = 0; j < w; j++) {
 		mean[j] /= n;
-		layer += mean[j] / w;
 		ndead += mean[j] == 0.0;
 	}
+	probe_scores(mean, w);
 	for (int j = 0; j < w; j++)
-		ndormant += mean[j] / (layer + 1e-9) <= tau;
+		ndormant += mean[j] <= tau;
 	*dead = (double)ndead / w;
 	*dormant = (double)ndormant / w;
 	free(mean);
