@@ -38,7 +38,7 @@ for f in preset.yaml results.csv summary.csv; do
 	ok_if "[ -s '$tmp/a/$f' ]" "run directory has $f"
 done
 is "$(head -1 "$tmp/a/results.csv")" \
-	"method_index,method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,diverged,online_acc,dead_l1,dead_l2,dormant_l1,dormant_l2,erank_l1,erank_l2,arank_l1,arank_l2,wmag_l1,wmag_l2,wmag_l3,dist_init,grad_norm,sharpness,lambda_max,hessian_trace,probe_loss,probe_acc,seconds,samples_per_s" \
+	"method_index,method,optimizer,lr,rho,lambda,run,seed,task,digits,test_acc,train_loss,diverged,online_acc,dead_l1,dead_l2,dormant_l1,dormant_l2,erank_l1,erank_l2,arank_l1,arank_l2,wmag_l1,wmag_l2,wmag_l3,dist_init,grad_norm,sharpness,lambda_max,hessian_trace,probe_loss,probe_acc,redo_reset,redo_revived,redo_dormant,cbp_replaced,seconds,samples_per_s" \
 	"results.csv header"
 is "$(($(wc -l <"$tmp/a/results.csv") - 1))" 24 "results.csv has 3 methods x 2 runs x 4 tasks rows"
 is "$(($(wc -l <"$tmp/a/summary.csv") - 1))" 3 "summary.csv has one row per method"
@@ -278,10 +278,11 @@ is "$(awk -F, '$1 >= 2 && $9 == 2 { print $12 }' "$tmp/exact/results.csv" | sort
 
 # The run directory describes itself: methods.csv has every key of every
 # method, by index.
-is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,exact,momentum,weight_decay
-0,sgd lr=0.05,sgd,0.05,,,,,,0,0
-1,sam lr=0.05 rho=0.05,sam,0.05,0.05,false,,,,0,0
-2,gnp lr=0.05 lambda=0.01 r=0.01,gnp,0.05,,,0.01,0.01,false,0,0" "methods.csv lists every method key by index"
+cures=sgd,0.9,0.999,1e-08,0,1,0,init,step,none,625,0.1,0,0.99,100,false
+is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,exact,momentum,weight_decay,base,beta1,beta2,eps,l2_init,shrink,perturb,perturb_dist,shrink_perturb_at,redo,redo_every,redo_tau,cbp_rate,cbp_decay,cbp_maturity,from_scratch
+0,sgd lr=0.05,sgd,0.05,,,,,,0,0,$cures
+1,sam lr=0.05 rho=0.05,sam,0.05,0.05,false,,,,0,0,$cures
+2,gnp lr=0.05 lambda=0.01 r=0.01,gnp,0.05,,,0.01,0.01,false,0,0,$cures" "methods.csv lists every method key by index"
 
 # The accuracy matrix survives SIGKILL and --resume, and resuming a finished
 # directory changes nothing.

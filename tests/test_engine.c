@@ -10,10 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plasticity/cures.h"
 #include "plasticity/grid.h"
 #include "plasticity/hook.h"
 #include "plasticity/optim.h"
 #include "plasticity/preset_io.h"
+#include "plasticity/probe.h"
 #include "plasticity/results.h"
 #include "plasticity/rng.h"
 #include "plasticity/session.h"
@@ -495,19 +497,21 @@ static void count_init(struct hook *h, struct mlp *m)
 	hook_state_add(h, "count", 2);
 }
 
-static void count_step(struct hook *h, struct mlp *m, long step)
+static void count_step(struct hook *h, struct hook_ctx *c)
 {
 	h->state[0].data[0] += 1.0f;
-	mlp_params(m)[0] += 1e-3f * h->state[0].data[0];
-	(void)step;
+	mlp_params(c->mlp)[0] += 1e-3f * h->state[0].data[0];
 }
 
-static void count_task(struct hook *h, struct mlp *m, int t)
+static void count_task(struct hook *h, struct hook_ctx *c)
 {
-	h->state[0].data[1] = (float)(t + 1);
+	h->state[0].data[1] = (float)(c->task + 1);
 }
 
-static const struct hook_desc count_hook = {"count", count_init, count_step, count_task};
+static const struct hook_desc count_hook = {.name = "count",
+                                            .init = count_init,
+                                            .after_step = count_step,
+                                            .after_task = count_task};
 
 static void test_hooks(const struct dataset *ds)
 {
@@ -572,6 +576,456 @@ static void test_hooks(const struct dataset *ds)
 }
 
 /* The optimizer table drives names, choices and which keys apply. */
+/* --- remedies (cures.h) ------------------------------------------------- */
+
+/* Train run (method m of p, run 0) through all its tasks; its final weights
+ * into a new buffer, its results appended to res (tasks of them). */
+static float *train_all(const struct preset *p, int m, const struct dataset *ds,
+                        const struct hook_desc *extra, const void *arg,
+                        struct task_result **res)
+{
+	struct run *r;
+	float *w;
+
+	run_new(&r, p, m, 0, ds, NULL);
+	if (extra != NULL)
+		run_add_hook(r, extra, arg);
+	for (int t = 0; t < p->tasks; t++) {
+		res[t] = xmalloc(task_result_size(p));
+		run_next_task(r, res[t], NULL);
+	}
+	w = xalloc_floats(mlp_nparams(run_mlp(r)));
+	memcpy(w, mlp_params((struct mlp *)run_mlp(r)),
+	       mlp_nparams(run_mlp(r)) * sizeof(float));
+	run_free(r);
+	return w;
+}
+
+/* Every cure at its neutral setting trains plain SGD's numbers bit for bit:
+ * shrink 1 with perturb 0 (hook run at every step and task), ReDo with tau 0
+ * below every score (no unit silent on the whole probe set), continual
+ * backprop at rate 0 (its utilities kept, nothing replaced). */
+static void test_neutral(void)
+{
+	struct preset p = small_preset();
+	struct dataset noise = {0}, *ds = &noise;
+	struct task_result *plain[3], *other[3];
+	struct method neutral;
+	float *w0, *w;
+	size_t n;
+	struct run *tmp;
+	static const char *const what[] = {"shrink & perturb (1, 0) after every step",
+	                                   "shrink & perturb (1, 0) before every task",
+	                                   "ReDo, tau 0, every 7 steps and at task end",
+	                                   "continual backprop, rate 0, maturity 0"};
+
+	p.nmethods = 1;
+	p.methods[0].momentum = 0.9; /* optimizer state a reset would zero */
+	p.methods[0].lr = 0.001;
+	/* One hidden layer of 16 and seed 2: no unit silent on the probe set at
+	 * any ReDo pass (the check redo_reset == 0 below says so); a layer fed
+	 * by ReLUs, whose inputs are all positive, has some from the start. */
+	p.nhidden = 1;
+	p.hidden[0] = 16;
+	p.seed = 2;
+	/* Pixels uniform and independent: every unit's input varies enough
+	 * that none is silent on the whole probe set (the class prototypes of
+	 * make_split leave some units dead from the start). */
+	for (int k = 0; k < 2; k++) {
+		struct idx_split *sp = k ? &noise.test : &noise.train;
+		struct rng r;
+
+		rng_seed(&r, 17 + (uint64_t)k, 0, 0);
+		sp->n = k ? 200 : 500;
+		sp->pixels = xmalloc((size_t)sp->n * IDX_PIXELS);
+		sp->labels = xmalloc(sp->n);
+		for (uint32_t i = 0; i < sp->n; i++)
+			sp->labels[i] = (uint8_t)(i % IDX_CLASSES);
+		for (size_t i = 0; i < (size_t)sp->n * IDX_PIXELS; i++)
+			sp->pixels[i] = (uint8_t)rng_below(&r, 256);
+	}
+	noise.name = xstrdup("noise");
+	noise.dir = xstrdup("(memory)");
+	run_new(&tmp, &p, 0, 0, ds, NULL);
+	n = mlp_nparams(run_mlp(tmp));
+	run_free(tmp);
+	w0 = train_all(&p, 0, ds, NULL, NULL, plain);
+	for (int c = 0; c < 4; c++) {
+		int same, counted = 1;
+
+		neutral = p.methods[0];
+		neutral.shrink_perturb_at = c == 1 ? CURE_AT_TASK : CURE_AT_STEP;
+		neutral.redo = c == 2 ? REDO_STEPS : REDO_NONE;
+		neutral.redo_every = 7;
+		neutral.redo_tau = 0.0;
+		neutral.cbp_maturity = 0;
+		w = train_all(&p, 0, ds,
+		              c < 2    ? &cure_shrink_perturb
+		              : c == 2 ? &cure_redo
+		                       : &cure_cbp,
+		              &neutral, other);
+		same = memcmp(w, w0, n * sizeof(float)) == 0;
+		for (int t = 0; t < 3; t++) {
+			same &= memcmp(plain[t], other[t],
+			               offsetof(struct task_result, seconds)) == 0;
+			counted &= c == 2 ? other[t]->redo_reset == 0 &&
+			                            other[t]->redo_dormant == 0
+			           : c == 3 ? other[t]->cbp_replaced == 0
+			                    : isnan(other[t]->redo_reset) &&
+			                              isnan(other[t]->cbp_replaced);
+			free(other[t]);
+		}
+		ok(same && counted, "%s: plain sgd's weights and results bit for bit",
+		   what[c]);
+		free(w);
+	}
+	for (int t = 0; t < 3; t++)
+		free(plain[t]);
+	free(w0);
+	dataset_free(&noise);
+}
+
+/* A network of 4 inputs, hidden layers of 6 and 5, 3 outputs, with units 1
+ * and 4 of the first hidden layer and unit 2 of the second made dead (zero
+ * incoming weights, bias -1), and momentum state everywhere. */
+static void dead_net(struct mlp **out, struct optim **o, struct method *cfg, float *x,
+                     int n)
+{
+	static const int sizes[] = {4, 6, 5, 3};
+	static const int dead[][2] = {{1, 1}, {1, 4}, {2, 2}};
+	struct mlp *m = mlp_new(3, sizes, 64);
+	struct state_buf st[OPTIM_MAX_BUFS];
+	struct rng r;
+
+	rng_seed(&r, 42, 0, 0);
+	mlp_init(m, &r);
+	for (int d = 0; d < 3; d++) {
+		int l = dead[d][0], j = dead[d][1];
+
+		for (int i = 0; i < sizes[l - 1]; i++)
+			mlp_params(m)[mlp_weight_index(m, l - 1, j, i)] = 0.0f;
+		mlp_params(m)[mlp_bias_offset(m, l - 1) + (size_t)j] = -1.0f;
+	}
+	/* Every other unit positive on every example: biases of 0.5 and
+	 * inputs in [0, 1) make them active, so no live unit scores 0. */
+	for (int l = 1; l < 3; l++)
+		for (int j = 0; j < sizes[l]; j++)
+			if (mlp_params(m)[mlp_bias_offset(m, l - 1) + (size_t)j] != -1.0f)
+				mlp_params(m)[mlp_bias_offset(m, l - 1) + (size_t)j] =
+				        0.5f;
+	for (int i = 0; i < n * 4; i++)
+		x[i] = rng_uniform(&r);
+	method_defaults(cfg, OPTIM_SGD);
+	cfg->momentum = 0.9;
+	*o = optim_new(cfg, mlp_nparams(m));
+	optim_state(*o, st, OPTIM_MAX_BUFS);
+	for (size_t i = 0; i < st[0].n; i++)
+		st[0].data[i] = 1.0f;
+	*out = m;
+}
+
+/* Whether flat index i belongs to hidden unit j of hidden layer l: its
+ * incoming weights and bias, or its outgoing weights. */
+static int of_unit(const struct mlp *m, size_t i, int l, int j)
+{
+	for (int k = 0; k < mlp_size(m, l - 1); k++)
+		if (i == mlp_weight_index(m, l - 1, j, k))
+			return 1;
+	if (i == mlp_bias_offset(m, l - 1) + (size_t)j)
+		return 1;
+	for (int k = 0; k < mlp_size(m, l + 1); k++)
+		if (i == mlp_weight_index(m, l, k, j))
+			return 2;
+	return 0;
+}
+
+static void test_redo_constructed(void)
+{
+	struct mlp *m;
+	struct optim *o;
+	struct method cfg;
+	struct state_buf st[OPTIM_MAX_BUFS];
+	float x[32 * 4], *before;
+	struct task_result res;
+	struct hook h = {.desc = &cure_redo};
+	struct hook_ctx c;
+	int right = 1, others = 1, state = 1, inbound = 1;
+	size_t n;
+
+	dead_net(&m, &o, &cfg, x, 32);
+	n = mlp_nparams(m);
+	before = xalloc_floats(n);
+	memcpy(before, mlp_params(m), n * sizeof(float));
+	cfg.redo = REDO_TASK;
+	cfg.redo_tau = 0.0;
+	h.arg = &cfg;
+	c = (struct hook_ctx){.mlp = m,
+	                      .optim = o,
+	                      .seed = 1,
+	                      .step = 10,
+	                      .probe_x = x,
+	                      .nprobe = 32,
+	                      .res = &res};
+	cure_redo.before_task(&h, &c);
+	cure_redo.after_task(&h, &c);
+	optim_state(o, st, OPTIM_MAX_BUFS);
+	for (size_t i = 0; i < n; i++) {
+		int u = of_unit(m, i, 1, 1) | of_unit(m, i, 1, 4) | of_unit(m, i, 2, 2);
+		float w = mlp_params(m)[i];
+
+		/* A weight both out of a reset unit and into one (layer 1 to
+		 * unit 2 of layer 2) is drawn afresh: layers reset in order. */
+		if (u & 1)
+			inbound &= fabsf(w) <= 0.5f + 1e-6f && w != before[i];
+		else if (u == 2)
+			right &= w == 0.0f;
+		else
+			others &= w == before[i];
+		state &= u ? st[0].data[i] == 0.0f : st[0].data[i] == 1.0f;
+	}
+	ok(right && inbound && others && state && res.redo_reset == 3,
+	   "ReDo, tau 0: resets exactly the 3 units made dead (incoming weights and bias "
+	   "drawn within 1/sqrt(fan_in), outgoing 0, their momentum zeroed) and leaves "
+	   "every other weight and state as it was (%g reset)",
+	   res.redo_reset);
+	{
+		/* Right after: scores on the same probe set, recomputed here. */
+		double a[11];
+		int dormant = 0;
+
+		unit_mean_abs(m, x, 32, a);
+		probe_scores(a, 6);
+		probe_scores(a + 6, 5);
+		for (int k = 0; k < 11; k++)
+			dormant += a[k] <= 0.0;
+		ok(res.redo_revived == 3 - dormant && res.redo_dormant == dormant / 11.0,
+		   "... and counts %g revived, %g of the hidden units still dormant "
+		   "right after",
+		   res.redo_revived, res.redo_dormant);
+	}
+	free(before);
+	optim_free(o);
+	mlp_free(m);
+}
+
+static void test_cbp_constructed(void)
+{
+	static const int sizes[] = {4, 10, 3};
+	struct mlp *m = mlp_new(2, sizes, 64);
+	struct method cfg;
+	struct optim *o;
+	struct hook h = {.desc = &cure_cbp};
+	struct hook_ctx c;
+	struct task_result res;
+	float x[8 * 4], *before;
+	double util[10], mean[10];
+	int low[2] = {-1, -1}, replaced = 0, right = 1, bias_ok = 1;
+	struct rng r;
+	size_t n;
+
+	rng_seed(&r, 7, 0, 0);
+	mlp_init(m, &r);
+	for (int j = 0; j < 10; j++)
+		mlp_params(m)[mlp_bias_offset(m, 0) + (size_t)j] = 0.3f + 0.05f * j;
+	for (int i = 0; i < 8 * 4; i++)
+		x[i] = rng_uniform(&r);
+	n = mlp_nparams(m);
+	before = xalloc_floats(n);
+	memcpy(before, mlp_params(m), n * sizeof(float));
+	/* The reference: utilities in double from the definition, h of the
+	 * batch at these weights; on the first step the bias correction
+	 * 1 - eta^1 cancels (1 - eta): u = mean|h| mean|w_out|, f = mean h. */
+	mlp_forward_only(m, x, 8);
+	for (int j = 0; j < 10; j++) {
+		double ah = 0.0, sh = 0.0, out = 0.0;
+
+		for (int b = 0; b < 8; b++) {
+			ah += fabs((double)mlp_activation(m, 1)[b * 10 + j]);
+			sh += mlp_activation(m, 1)[b * 10 + j];
+		}
+		for (int k = 0; k < 3; k++)
+			out += fabs((double)before[mlp_weight_index(m, 1, k, j)]);
+		util[j] = ah / 8 * out / 3;
+		mean[j] = sh / 8;
+	}
+	for (int q = 0; q < 2; q++)
+		for (int j = 0; j < 10; j++)
+			if (j != low[0] && (low[q] < 0 || util[j] < util[low[q]]))
+				low[q] = j;
+	method_defaults(&cfg, OPTIM_SGD);
+	cfg.cbp_rate = 0.25; /* 0.25 x 10 eligible = 2.5: two now, 0.5 carried */
+	cfg.cbp_maturity = 0;
+	o = optim_new(&cfg, n);
+	h.arg = &cfg;
+	cure_cbp.init(&h, m);
+	c = (struct hook_ctx){
+	        .mlp = m, .optim = o, .seed = 1, .step = 1, .x = x, .B = 8, .res = &res};
+	cure_cbp.before_task(&h, &c);
+	cure_cbp.after_step(&h, &c);
+	for (int j = 0; j < 10; j++) {
+		int gone = mlp_params(m)[mlp_weight_index(m, 1, 0, j)] == 0.0f &&
+		           mlp_params(m)[mlp_weight_index(m, 1, 1, j)] == 0.0f;
+
+		replaced += gone;
+		right &= gone == (j == low[0] || j == low[1]);
+	}
+	for (int k = 0; k < 3; k++) {
+		double want = before[mlp_bias_offset(m, 1) + (size_t)k];
+
+		for (int q = 0; q < 2; q++)
+			want += before[mlp_weight_index(m, 1, k, low[q])] * mean[low[q]];
+		bias_ok &= fabs(mlp_params(m)[mlp_bias_offset(m, 1) + (size_t)k] - want) <
+		           1e-6;
+	}
+	ok(replaced == 2 && right && res.cbp_replaced == 2 &&
+	           fabsf(h.state[3].data[0] - 0.5f) < 1e-7f,
+	   "continual backprop, rate 0.25, 10 eligible: replaces floor(2.5) = 2 units, "
+	   "those of lowest utility (%d and %d), and carries 0.5",
+	   low[0], low[1]);
+	ok(bias_ok, "... and the next layer's bias absorbs their mean contribution");
+	hook_release(&h);
+	free(before);
+	optim_free(o);
+	mlp_free(m);
+}
+
+/* from_scratch: task t of the run equals a one-task run from the fresh
+ * network (seed, t), written out here from the definitions: init, the
+ * task's batch order, optimizer steps, the test set. */
+static void test_scratch(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	struct task_result *res[3];
+	struct task_stream *ts;
+	int same = 1, sizes[4] = {IDX_PIXELS, 32, 16, 10};
+	float *w;
+
+	p.nmethods = 1;
+	p.methods[0].from_scratch = 1;
+	p.methods[0].momentum = 0.9;
+	w = train_all(&p, 0, ds, NULL, NULL, res);
+	task_stream_new(&ts, &p, ds, p.seed, NULL);
+	for (int t = 0; t < 3; t++) {
+		const struct task *task = task_stream_get(ts, t);
+		struct mlp *m = mlp_new(3, sizes, 500);
+		struct optim *o = optim_new(&p.methods[0], mlp_nparams(m));
+		uint32_t *order = xmalloc(task->ntrain * sizeof(uint32_t));
+		float *x = xalloc_floats(500 * IDX_PIXELS);
+		uint8_t y[500];
+		long correct = 0;
+		struct rng r;
+
+		rng_seed(&r, p.seed, RNG_STREAM_INIT, (uint64_t)t);
+		mlp_init(m, &r);
+		memcpy(order, task->train, task->ntrain * sizeof(uint32_t));
+		rng_seed(&r, p.seed, RNG_STREAM_ORDER, (uint64_t)t << 20);
+		rng_shuffle_u32(&r, order, task->ntrain);
+		for (uint32_t b = 0; b < task->ntrain; b += 16) {
+			int B = task->ntrain - b < 16 ? (int)(task->ntrain - b) : 16;
+
+			task_gather(task, &ds->train, order + b, B, x, y);
+			optim_step(o, m, x, y, B);
+		}
+		task_gather(task, &ds->test, task->test, (int)task->ntest, x, y);
+		correct = mlp_evaluate(m, x, y, (int)task->ntest, NULL);
+		same &= res[t]->test_acc == (double)correct / task->ntest;
+		if (t == 2)
+			same &= memcmp(w, mlp_params(m),
+			               mlp_nparams(m) * sizeof(float)) == 0;
+		free(order);
+		free(x);
+		optim_free(o);
+		mlp_free(m);
+		free(res[t]);
+	}
+	ok(same, "from_scratch: every task's accuracy (and the last task's weights) is a "
+	         "one-task run's from the fresh network (seed, task)");
+	task_stream_free(ts);
+	free(w);
+}
+
+/* Every cure at once, and each form apart: resumed from a checkpoint after
+ * task 1, a run ends with the uninterrupted one's weights and results. */
+static void test_cures_resume(const struct dataset *ds)
+{
+	struct preset p = small_preset();
+	char path[] = "/tmp/pl-cure-XXXXXX";
+	int fd = mkstemp(path);
+	struct method *m = p.methods;
+
+	close(fd);
+	p.nmethods = 4;
+	for (int k = 0; k < 4; k++) {
+		method_defaults(&m[k], k == 1 ? OPTIM_SAM : OPTIM_SGD);
+		m[k].lr = 0.05;
+	}
+	m[0].base = BASE_ADAM; /* adam, l2-init, s&p per step, redo per steps, cbp */
+	m[0].lr = 0.001;
+	m[0].l2_init = 0.01;
+	m[0].shrink = 0.999;
+	m[0].perturb = 0.01;
+	m[0].redo = REDO_STEPS;
+	m[0].redo_every = 10;
+	m[0].cbp_rate = 0.01;
+	m[0].cbp_maturity = 5;
+	m[1].momentum = 0.9; /* sam, s&p per task (normal), redo per task */
+	m[1].shrink = 0.5;
+	m[1].perturb = 0.01;
+	m[1].perturb_dist = PERTURB_NORMAL;
+	m[1].shrink_perturb_at = CURE_AT_TASK;
+	m[1].redo = REDO_TASK;
+	m[1].redo_tau = 0.5;
+	m[2].from_scratch = 1;
+	m[2].base = BASE_ADAM;
+	m[2].lr = 0.001;
+	m[3].cbp_rate = 0.05;
+	m[3].cbp_maturity = 3;
+	m[3].momentum = 0.9;
+	for (int k = 0; k < 4; k++) {
+		struct task_result *whole[3], *res = xmalloc(task_result_size(&p));
+		float *w = train_all(&p, k, ds, NULL, NULL, whole);
+		struct run *a, *b;
+		int same = 1, acted = 0;
+
+		run_new(&a, &p, k, 0, ds, NULL);
+		run_next_task(a, res, NULL);
+		run_save(a, path, NULL);
+		run_free(a);
+		run_new(&b, &p, k, 0, ds, NULL);
+		same &= run_restore(b, path, NULL) == PL_OK;
+		for (int t = 1; t < 3; t++) {
+			run_next_task(b, res, NULL);
+			same &= memcmp(res, whole[t],
+			               offsetof(struct task_result, seconds)) == 0 &&
+			        memcmp(&res->dead, &whole[t]->dead,
+			               offsetof(struct task_result, nseen) -
+			                       offsetof(struct task_result, dead)) == 0;
+		}
+		same &= memcmp(w, mlp_params((struct mlp *)run_mlp(b)),
+		               mlp_nparams(run_mlp(b)) * sizeof(float)) == 0;
+		for (int t = 0; t < 3; t++) {
+			acted +=
+			        (whole[t]->redo_reset > 0) + (whole[t]->cbp_replaced > 0);
+			free(whole[t]);
+		}
+		ok(same && (k == 2 || acted > 0),
+		   "method %d (%s): resumed after task 1, the run ends with the "
+		   "uninterrupted one's weights and results, every diagnostic and cure "
+		   "counter bit for bit (%d tasks with resets)",
+		   k,
+		   k == 0   ? "adam + l2-init + s&p per step + redo per 10 steps + cbp"
+		   : k == 1 ? "sam + momentum + s&p per task, normal noise + redo at "
+		              "task end"
+		   : k == 2 ? "from scratch, adam"
+		            : "cbp + momentum",
+		   acted);
+		run_free(b);
+		free(res);
+		free(w);
+	}
+	unlink(path);
+}
+
 static void test_optim_table(void)
 {
 	ok(strcmp(optim_choices, "sgd|sam|gnp") == 0,
@@ -694,6 +1148,11 @@ int main(void)
 	test_relay(&ds);
 	test_stop(&ds);
 	test_hooks(&ds);
+	test_neutral();
+	test_redo_constructed();
+	test_cbp_constructed();
+	test_scratch(&ds);
+	test_cures_resume(&ds);
 	test_optim_table();
 	test_cost(&ds);
 	dataset_free(&ds);

@@ -128,16 +128,14 @@ static double dnorm(const double *a, size_t n)
 	return sqrt(s);
 }
 
-/* The reference weights after one step of method m from f->w0. */
-static void ref_step(const struct fixture *f, const struct method *m, double *out)
+/* The reference direction of method m at w (double), into g. */
+static void ref_dir(const struct fixture *f, const struct method *m, const double *w,
+                    double *g)
 {
 	size_t P = f->P;
-	double *w = xcalloc(P, sizeof(double)), *g = xcalloc(P, sizeof(double));
 	double *g2 = xcalloc(P, sizeof(double)), *wp = xcalloc(P, sizeof(double));
 	double norm;
 
-	for (size_t i = 0; i < P; i++)
-		w[i] = f->w0[i];
 	ref_grad(f, w, g);
 	norm = dnorm(g, P);
 	if (m->optimizer == OPTIM_SAM && m->adaptive) {
@@ -180,12 +178,24 @@ static void ref_step(const struct fixture *f, const struct method *m, double *ou
 		for (size_t i = 0; i < P; i++)
 			g[i] = (1 - a) * g[i] + a * g2[i];
 	}
+	free(g2);
+	free(wp);
+}
+
+/* The reference weights after one step of method m from f->w0, its base
+ * update SGD's (L2-init's theta_0 = f->w0 is no force on the first step). */
+static void ref_step(const struct fixture *f, const struct method *m, double *out)
+{
+	size_t P = f->P;
+	double *w = xcalloc(P, sizeof(double)), *g = xcalloc(P, sizeof(double));
+
+	for (size_t i = 0; i < P; i++)
+		w[i] = f->w0[i];
+	ref_dir(f, m, w, g);
 	for (size_t i = 0; i < P; i++)
 		out[i] = w[i] - m->lr * (g[i] + m->weight_decay * w[i]);
 	free(w);
 	free(g);
-	free(g2);
-	free(wp);
 }
 
 /* The path the steps of the current round take: 0 the generic one, else the
@@ -308,6 +318,109 @@ static void test_steps(int nb)
 	   "batch %d, %s: sam with rho = 0.05 differs from sgd", nb, path());
 	free(sgd);
 	free(other);
+	fixture_free(&f);
+}
+
+/*
+ * Three steps of m (any optimizer, base sgd without momentum or adam, with
+ * weight decay and L2-init toward theta_0 = 0.5 f->w0) from f->w0, in double
+ * from the definitions (torch.optim.Adam's), against optim_step.
+ */
+static void check_steps3(struct fixture *f, const struct method *m, const char *what)
+{
+	size_t P = f->P;
+	double *w = xcalloc(P, sizeof(double)), *g = xcalloc(P, sizeof(double));
+	double *mm = xcalloc(P, sizeof(double)), *vv = xcalloc(P, sizeof(double));
+	float *anchor = xalloc_floats(P), *fw = mlp_params(f->m);
+	struct optim *o = optim_new(m, P);
+	double worst = 0.0, moved = 0.0;
+
+	fixture_reset(f);
+	for (size_t i = 0; i < P; i++) {
+		w[i] = f->w0[i];
+		anchor[i] = 0.5f * f->w0[i];
+	}
+	optim_set_init(o, anchor);
+	for (int t = 1; t <= 3; t++) {
+		ref_dir(f, m, w, g);
+		for (size_t i = 0; i < P; i++) {
+			double d = g[i] + m->weight_decay * w[i] +
+			           m->l2_init * (w[i] - anchor[i]);
+
+			if (m->base == BASE_ADAM) {
+				mm[i] = m->beta1 * mm[i] + (1 - m->beta1) * d;
+				vv[i] = m->beta2 * vv[i] + (1 - m->beta2) * d * d;
+				d = mm[i] / (1 - pow(m->beta1, t)) /
+				    (sqrt(vv[i] / (1 - pow(m->beta2, t))) + m->eps);
+			}
+			w[i] -= m->lr * d;
+		}
+		optim_step(o, f->m, f->x, f->y, f->nb);
+	}
+	for (size_t i = 0; i < P; i++) {
+		worst = fmax(worst, fabs(fw[i] - w[i]));
+		moved = fmax(moved, fabs(w[i] - f->w0[i]));
+	}
+	ok(worst < 2e-5 && moved > 1e-3 &&
+	           optim_fused_batch(o, f->m, f->nb) ==
+	                   (fused_round && m->base == BASE_SGD &&
+	                    !(m->exact && m->lambda != 0 &&
+	                      (m->l2_init != 0 || m->weight_decay != 0))),
+	   "%s, batch %d, %s: 3 steps match the double reference (max diff %.2g, moved "
+	   "%.2g)",
+	   what, f->nb, path(), worst, moved);
+	optim_free(o);
+	free(w);
+	free(g);
+	free(mm);
+	free(vv);
+	free(anchor);
+}
+
+/* L2-init and Adam with each optimizer's direction. */
+static void test_cures(int nb)
+{
+	struct fixture f;
+	struct method m;
+
+	fixture_init(&f, 13, nb);
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.2;
+	m.l2_init = 0.5;
+	check_steps3(&f, &m, "sgd lr=0.2 l2_init=0.5");
+	m.weight_decay = 0.01;
+	check_steps3(&f, &m, "sgd lr=0.2 l2_init=0.5 weight_decay=0.01");
+	method_defaults(&m, OPTIM_GNP);
+	m.lr = 0.2;
+	m.lambda = 0.05;
+	m.l2_init = 0.5;
+	check_steps3(&f, &m, "gnp lr=0.2 lambda=0.05 l2_init=0.5");
+	m.exact = 1;
+	check_steps3(&f, &m, "gnp lr=0.2 lambda=0.05 exact l2_init=0.5 (never fused)");
+	method_defaults(&m, OPTIM_SGD);
+	m.lr = 0.01;
+	m.base = BASE_ADAM;
+	check_steps3(&f, &m, "sgd lr=0.01 base=adam (never fused)");
+	m.beta1 = 0.5;
+	m.beta2 = 0.9;
+	m.eps = 1e-3;
+	m.weight_decay = 0.01;
+	m.l2_init = 0.5;
+	check_steps3(
+	        &f, &m,
+	        "sgd lr=0.01 base=adam beta1=0.5 beta2=0.9 eps=1e-3 wd=0.01 l2_init=0.5");
+	method_defaults(&m, OPTIM_SAM);
+	m.lr = 0.01;
+	m.rho = 0.5;
+	m.base = BASE_ADAM;
+	check_steps3(&f, &m, "sam lr=0.01 rho=0.5 base=adam");
+	method_defaults(&m, OPTIM_GNP);
+	m.lr = 0.01;
+	m.lambda = 0.1;
+	m.exact = 1;
+	m.base = BASE_ADAM;
+	check_steps3(&f, &m, "gnp lr=0.01 lambda=0.1 exact base=adam");
+
 	fixture_free(&f);
 }
 
@@ -592,6 +705,7 @@ int main(void)
 		for (int i = 0; i < 3; i++) {
 			test_steps(batches[i]);
 			test_momentum(batches[i]);
+			test_cures(batches[i]);
 		}
 	}
 	test_gnp_limit();

@@ -10,8 +10,10 @@
  * form's rows and method labels all follow from it.
  *
  * All optimizers share the base update
- *   d = g + weight_decay * w;  v = momentum * v + d;  w -= lr * v
- * (v only with momentum > 0) and differ in the direction g they hand it:
+ *   d = g + weight_decay * w + l2_init * (w - w_0);  v = momentum * v + d;
+ *   w -= lr * v
+ * (v only with momentum > 0; with base adam, Adam's moments instead) and
+ * differ in the direction g they hand it:
  *   SAM  e = rho g / ||g||  (adaptive: e_i = rho w_i^2 g_i / ||w * g||),
  *        g <- grad L(w + e) on the same mini-batch;
  *   GNP  g1 = grad L(w), g2 = grad L(w + r g1/||g1||),
@@ -26,6 +28,8 @@
 #define PLASTICITY_OPTIM_H
 
 #define OPTIM_MAX_STATE 4 /* state buffers an optimizer may declare */
+/* ... and all it may keep: those, momentum's velocity and Adam's moments. */
+#define OPTIM_MAX_BUFS (OPTIM_MAX_STATE + 3)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -125,6 +129,14 @@ float optim_direction(struct optim *o, struct mlp *m, const float *x, const uint
 /* The optimizer's state buffers (momentum's "velocity"): up to max into
  * out; returns how many there are. */
 int optim_state(struct optim *o, struct state_buf *out, int max);
+
+/* L2-init's theta_0 (nparams floats, copied), when the method has l2_init;
+ * it is not state: the run draws it again from its seed. */
+void optim_set_init(struct optim *o, const float *w0);
+/* Zero every state buffer and Adam's step count (a fresh network's). */
+void optim_reset(struct optim *o);
+/* Adam's step count after a checkpoint's restore. */
+void optim_set_steps(struct optim *o, long t);
 
 /* Flat-vector helpers shared by the optimizers. */
 double vec_norm(const float *a, size_t n);

@@ -19,6 +19,10 @@
 
 enum setting { SETTING_DOMAIN, SETTING_CLASS };
 enum optimizer { OPTIM_SGD, OPTIM_SAM, OPTIM_GNP };
+enum { BASE_SGD, BASE_ADAM };
+enum { PERTURB_INIT, PERTURB_NORMAL };
+enum { CURE_AT_STEP, CURE_AT_TASK };
+enum { REDO_NONE, REDO_TASK, REDO_STEPS };
 
 struct method {
 	enum optimizer optimizer;
@@ -30,8 +34,22 @@ struct method {
 	int exact;     /* GNP: exact Hessian-vector product, not the finite difference */
 	double momentum;     /* base optimizer, all methods */
 	double weight_decay; /* base optimizer, all methods */
-	char origin[4];      /* "" ; "A", "B", ...: the run directory of a merged
-	                        view (rundir_merge), prefixed to the label */
+	/* Remedies for plasticity loss (cures.h), all methods; each key's
+	 * neutral value leaves the method's numbers as they were. */
+	int base; /* BASE_SGD | BASE_ADAM: the update the direction feeds */
+	double beta1, beta2, eps; /* Adam */
+	double l2_init;           /* lambda of (lambda/2)||theta - theta_0||^2 */
+	double shrink, perturb;   /* theta <- shrink theta + perturb eps */
+	int perturb_dist;         /* PERTURB_INIT | PERTURB_NORMAL: eps's distribution */
+	int shrink_perturb_at;    /* CURE_AT_STEP | CURE_AT_TASK */
+	int redo;                 /* REDO_NONE | REDO_TASK | REDO_STEPS */
+	int redo_every;           /* steps between ReDo resets (REDO_STEPS) */
+	double redo_tau;          /* ReDo's dormant threshold */
+	double cbp_rate, cbp_decay; /* continual backprop: replacement rate, eta */
+	int cbp_maturity;           /* ... steps before a unit may be replaced */
+	int from_scratch;           /* a fresh network (seed, task) at every task */
+	char origin[4];             /* "" ; "A", "B", ...: the run directory of a merged
+	                               view (rundir_merge), prefixed to the label */
 };
 
 struct preset {

@@ -82,6 +82,10 @@ void preset_write(const struct preset *p, FILE *fp);
 
 /* Whether method key e (a row of method_schema) applies to m's optimizer. */
 int method_takes(const struct method *m, const struct schema_entry *e);
+/* Whether the settings form shows method key e for m: a key m's optimizer
+ * takes, and of a remedy, only its lead keys (base, l2_init, shrink,
+ * perturb, redo, cbp_rate, from_scratch) unless m uses it. */
+int method_key_shown(const struct method *m, const struct schema_entry *e);
 /* The value of schema row e in base (a struct preset or struct method) as
  * preset_write writes it (YAML; numbers in full precision). */
 void preset_value_write(const struct schema_entry *e, const void *base, FILE *fp);

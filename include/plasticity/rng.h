@@ -21,7 +21,9 @@ enum rng_stream {
 	RNG_STREAM_ORDER,    /* task t's batch order, all epochs */
 	RNG_STREAM_SUBSET,   /* task t's training subset */
 	RNG_STREAM_TASKS,    /* order of class-incremental pairs */
-	RNG_STREAM_PROBE     /* task t's probe: Hessian start and Hutchinson vectors */
+	RNG_STREAM_PROBE,    /* task t's probe: Hessian start and Hutchinson vectors */
+	RNG_STREAM_PERTURB,  /* shrink & perturb's noise at step (or task) i */
+	RNG_STREAM_RESET /* weights of units ReDo or continual backprop reset at step i */
 };
 
 void rng_seed(struct rng *r, uint64_t seed, uint64_t stream, uint64_t index);

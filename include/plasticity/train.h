@@ -34,6 +34,11 @@ struct task_result {
 	double wmag[PRESET_MAX_HIDDEN + 1];
 	double dist_init, grad_norm, sharpness, lambda_max, hessian_trace;
 	double probe_loss, probe_acc;
+	/* Remedies (cures.h); NAN for a method without them. ReDo: units reset
+	 * during the task, how many of them were no longer dormant right after
+	 * their reset, and the fraction of hidden units dormant right after the
+	 * task's last reset; continual backprop: units replaced. */
+	double redo_reset, redo_revived, redo_dormant, cbp_replaced;
 	int nseen;        /* entries in acc_seen (accuracy_matrix only) */
 	float acc_seen[]; /* accuracy on tasks 0..task after this task */
 };
@@ -51,11 +56,12 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
                        int run_index, const struct dataset *ds, char **cause);
 void run_free(struct run *r);
 /*
- * Add a hook (hook.h) acting on this run's network after every optimizer
+ * Add a hook (hook.h) acting on this run's network around every optimizer
  * step and every task; arg is its configuration (not copied). Before the
  * first task and before run_restore, so a checkpoint's hook state restores.
+ * run_new adds the method's cures (cures.h) itself.
  */
-void run_add_hook(struct run *r, const struct hook_desc *d, void *arg);
+void run_add_hook(struct run *r, const struct hook_desc *d, const void *arg);
 int run_tasks_total(const struct run *r);
 int run_tasks_done(const struct run *r);
 uint64_t run_seed(const struct run *r);

@@ -13,9 +13,9 @@
  *  - a row whose input is zero in every example is skipped forward and
  *    backward: its input gradient is masked by the ReLU anyway (the input is
  *    the ReLU's output) and its update is zero. That is 81% of an MNIST
- *    image's pixels and about half of a ReLU layer. Weight decay and
- *    momentum move every weight, so with them every row is visited, the
- *    skipped ones only for that;
+ *    image's pixels and about half of a ReLU layer. Weight decay,
+ *    momentum and L2-init move every weight, so with them every row is
+ *    visited, the skipped ones only for that;
  *  - SAM's and GNP's second gradient is taken at w + c g1 without moving
  *    the weights. With g1 = X0^T D0 in each layer,
  *      the forward pass   X (W + c X0^T D0)   = X W + c (X X0^T) D0
@@ -298,9 +298,12 @@ struct update {
 	int nsrc, nbias;
 	struct side src[3];
 	float coef[3];
-	float lr, wd, mu;
+	float lr, wd, mu, l2;
 	float *vel; /* NULL without momentum */
-	int dense;  /* weight decay or momentum: every row moves */
+	/* L2-init's theta_0 (NULL without it), at the same offsets as the
+	 * weights from params */
+	const float *w0, *params;
+	int dense; /* weight decay, momentum or L2-init: every row moves */
 };
 
 /*
@@ -324,6 +327,13 @@ update_row(float *restrict w, float *restrict v, float *restrict g, int n, const
 			g[j] = k[0] * d[0][j];
 		for (int t = 1; t < nt; t++)
 			axpy(g, k[t], d[t], n);
+	}
+	if (u->w0 != NULL) {
+		/* L2-init: d += l2 (w - w_0) */
+		const float *restrict z = u->w0 + (w - u->params);
+
+		for (int j = 0; j < n; j++)
+			g[j] += u->l2 * (w[j] - z[j]);
 	}
 	if (v == NULL) {
 		for (int j = 0; j < n; j++)
@@ -764,8 +774,12 @@ float fused_step(struct optim *o, struct mlp *m, const float *x, const uint8_t *
 	struct update u = {.lr = (float)o->cfg.lr,
 	                   .wd = (float)o->cfg.weight_decay,
 	                   .mu = (float)o->cfg.momentum,
+	                   .l2 = (float)o->cfg.l2_init,
 	                   .vel = o->vel,
-	                   .dense = o->cfg.weight_decay != 0.0 || o->vel != NULL};
+	                   .w0 = o->w0,
+	                   .params = m->params,
+	                   .dense = o->cfg.weight_decay != 0.0 || o->vel != NULL ||
+	                            o->w0 != NULL};
 	float loss;
 
 	in0[0] = in1[0] = x;

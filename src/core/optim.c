@@ -75,14 +75,42 @@ struct optim *optim_new(const struct method *cfg, size_t nparams)
 		o->desc->setup(o);
 	if (cfg->momentum > 0.0)
 		o->vel = xalloc_floats(nparams);
+	if (cfg->base == BASE_ADAM) {
+		o->adam_m = xalloc_floats(nparams);
+		o->adam_v = xalloc_floats(nparams);
+	}
+	if (cfg->l2_init != 0.0)
+		o->w0 = xalloc_floats(nparams);
 	{
 		struct step_plan probe;
 
-		o->planned =
-		        o->desc->plan != NULL && o->desc->plan(cfg, 1.0, &probe) == 0;
+		/* Adam's update is the generic path's only. */
+		o->planned = cfg->base == BASE_SGD && o->desc->plan != NULL &&
+		             o->desc->plan(cfg, 1.0, &probe) == 0;
 		o->hvp = o->planned && probe.hvp;
 	}
 	return o;
+}
+
+void optim_set_init(struct optim *o, const float *w0)
+{
+	if (o->w0 != NULL)
+		memcpy(o->w0, w0, o->n * sizeof(float));
+}
+
+void optim_reset(struct optim *o)
+{
+	struct state_buf st[OPTIM_MAX_BUFS];
+	int n = optim_state(o, st, OPTIM_MAX_BUFS);
+
+	for (int i = 0; i < n; i++)
+		memset(st[i].data, 0, st[i].n * sizeof(float));
+	o->t = 0;
+}
+
+void optim_set_steps(struct optim *o, long t)
+{
+	o->t = t;
 }
 
 void optim_free(struct optim *o)
@@ -95,6 +123,9 @@ void optim_free(struct optim *o)
 	if (o->dir != o->grad)
 		free(o->dir);
 	free(o->vel);
+	free(o->adam_m);
+	free(o->adam_v);
+	free(o->w0);
 	for (int i = 0; i < o->nstate; i++)
 		free(o->state[i]);
 	free(o);
@@ -110,6 +141,13 @@ int optim_state(struct optim *o, struct state_buf *out, int max)
 	for (int i = 0; i < o->nstate; i++, n++)
 		if (n < max)
 			out[n] = (struct state_buf){o->desc->state[i], o->state[i], o->n};
+	if (o->adam_m != NULL) {
+		if (n + 1 < max) {
+			out[n] = (struct state_buf){"adam_m", o->adam_m, o->n};
+			out[n + 1] = (struct state_buf){"adam_v", o->adam_v, o->n};
+		}
+		n += 2;
+	}
 	return n;
 }
 
@@ -123,16 +161,51 @@ static inline void update(struct optim *o, float *restrict w, int has_dir2, int 
 	float lr = (float)o->cfg.lr, wd = (float)o->cfg.weight_decay;
 	float mu = (float)o->cfg.momentum, a = o->alpha, us = o->undo_scale;
 
+	const float *restrict z = o->w0;
+	float l2 = (float)o->cfg.l2_init;
+
 	for (size_t i = 0; i < o->n; i++) {
 		float wi = has_undo ? w[i] - us * u[i] : w[i];
 		float di = has_dir2 ? (1.0f - a) * d[i] + a * d2[i] : d[i];
 
 		di += wd * wi;
+		if (z != NULL)
+			di += l2 * (wi - z[i]);
 		if (has_vel) {
 			v[i] = mu * v[i] + di;
 			di = v[i];
 		}
 		w[i] = wi - lr * di;
+	}
+}
+
+/*
+ * Adam's base update (torch.optim.Adam, L2 in the gradient, not AdamW):
+ * d as update() forms it, then m = b1 m + (1-b1) d, v = b2 v + (1-b2) d^2,
+ * w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+ */
+static void adam_update(struct optim *o, float *restrict w)
+{
+	const float *restrict d = o->dir, *restrict d2 = o->dir2, *restrict u = o->undo;
+	const float *restrict z = o->w0;
+	float *restrict mm = o->adam_m, *restrict vv = o->adam_v;
+	float wd = (float)o->cfg.weight_decay, l2 = (float)o->cfg.l2_init;
+	float b1 = (float)o->cfg.beta1, b2 = (float)o->cfg.beta2, eps = (float)o->cfg.eps;
+	float a = o->alpha, us = o->undo_scale;
+	double t = (double)o->t;
+	float step = (float)(o->cfg.lr / (1.0 - pow(o->cfg.beta1, t)));
+	float bc2 = (float)sqrt(1.0 - pow(o->cfg.beta2, t));
+
+	for (size_t i = 0; i < o->n; i++) {
+		float wi = u != NULL ? w[i] - us * u[i] : w[i];
+		float di = d2 != NULL ? (1.0f - a) * d[i] + a * d2[i] : d[i];
+
+		di += wd * wi;
+		if (z != NULL)
+			di += l2 * (wi - z[i]);
+		mm[i] = b1 * mm[i] + (1.0f - b1) * di;
+		vv[i] = b2 * vv[i] + (1.0f - b2) * di * di;
+		w[i] = wi - step * mm[i] / (sqrtf(vv[i]) / bc2 + eps);
 	}
 }
 
@@ -174,12 +247,18 @@ PL_HOT float optim_step(struct optim *o, struct mlp *m, const float *x, const ui
 {
 	float *w = mlp_params(m), loss;
 
+	o->t++;
 	if (optim_fused_batch(o, m, B))
 		return fused_step(o, m, x, y, B);
-	if (o->planned && !o->hvp && o->vel == NULL && o->cfg.weight_decay == 0.0)
+	if (o->planned && !o->hvp && o->vel == NULL && o->cfg.weight_decay == 0.0 &&
+	    o->w0 == NULL)
 		return applied_step(o, m, x, y, B);
 	o->dir2 = o->undo = NULL;
 	loss = o->desc->direction(o, m, x, y, B);
+	if (o->adam_m != NULL) {
+		adam_update(o, w);
+		return loss;
+	}
 	switch ((o->dir2 != NULL) << 2 | (o->undo != NULL) << 1 | (o->vel != NULL)) {
 	case 0:
 		update(o, w, 0, 0, 0);

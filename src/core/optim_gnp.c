@@ -54,7 +54,7 @@ static int gnp_plan(const struct method *m, double gnorm, struct step_plan *p)
 	 * with no second-gradient share takes it exactly. */
 	int exact = m->exact && m->lambda != 0.0;
 
-	if (exact && (m->momentum != 0.0 || m->weight_decay != 0.0))
+	if (exact && (m->momentum != 0.0 || m->weight_decay != 0.0 || m->l2_init != 0.0))
 		return -1;
 	if (exact)
 		*p = (struct step_plan){

@@ -17,6 +17,9 @@ struct optim {
 	float *vel;   /* (n) momentum buffer, NULL without momentum */
 	float *state[OPTIM_MAX_STATE]; /* (n) each: the descriptor's declared state */
 	int nstate;
+	float *adam_m, *adam_v; /* (n) Adam's moments, NULL with base sgd */
+	long t;                 /* steps since the state was last zeroed (Adam) */
+	float *w0;              /* (n) L2-init's theta_0, NULL when l2_init is 0 */
 	/*
 	 * Set by a direction function, consumed by the base update in the same
 	 * pass over the weights (each pass over all parameters costs as much as

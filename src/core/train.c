@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plasticity/cures.h"
 #include "plasticity/hook.h"
 #include "plasticity/mlp.h"
 #include "plasticity/optim.h"
@@ -26,7 +27,7 @@
 #define EVAL_CHUNK    500
 #define RUN_MAX_HOOKS 8
 /* State buffers a checkpoint can carry: the optimizer's and every hook's. */
-#define RUN_MAX_STATE (1 + OPTIM_MAX_STATE + RUN_MAX_HOOKS * HOOK_MAX_STATE)
+#define RUN_MAX_STATE (OPTIM_MAX_BUFS + RUN_MAX_HOOKS * HOOK_MAX_STATE)
 
 struct run {
 	const struct preset *p;
@@ -52,6 +53,8 @@ struct run {
 	float *init;            /* (nparams) the initial parameters, for dist_init */
 	struct hook hooks[RUN_MAX_HOOKS];
 	int nhooks;
+	float *hook_x;   /* (probe_examples, IDX_PIXELS) the task's probe set, for */
+	uint8_t *hook_y; /* hooks that read it (ReDo); NULL when none does */
 };
 
 /* The probe workspace, when the preset asks for diagnostics. */
@@ -71,13 +74,34 @@ static void probe_setup(struct run *r)
 	memcpy(r->init, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
 }
 
+/* The network of task t's start: the run's initial one (t = 0), or with
+ * from_scratch a fresh one drawn from (seed, t), the same for every method;
+ * everything the run carries from task to task is then zeroed too, so the
+ * task trains as a one-task run from that network would. */
+static void run_init_net(struct run *r, int t)
+{
+	struct rng rng;
+
+	rng_seed(&rng, r->seed, RNG_STREAM_INIT, (uint64_t)t);
+	mlp_init(r->mlp, &rng);
+	optim_set_init(r->optim, mlp_params(r->mlp));
+	if (t == 0)
+		return;
+	optim_reset(r->optim);
+	for (int h = 0; h < r->nhooks; h++)
+		for (int i = 0; i < r->hooks[h].nstate; i++)
+			memset(r->hooks[h].state[i].data, 0,
+			       r->hooks[h].state[i].n * sizeof(float));
+	if (r->init != NULL)
+		memcpy(r->init, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
+}
+
 enum pl_status run_new(struct run **out, const struct preset *p, int method,
                        int run_index, const struct dataset *ds, char **cause)
 {
 	struct run *r = xcalloc(1, sizeof(*r));
 	int sizes[MLP_MAX_LAYERS + 1], n = 0;
 	enum pl_status st;
-	struct rng rng;
 
 	r->p = p;
 	r->method = &p->methods[method];
@@ -94,9 +118,8 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
 	sizes[n] = task_stream_classes(r->tasks);
 	r->chunk = p->batch_size > EVAL_CHUNK ? p->batch_size : EVAL_CHUNK;
 	r->mlp = mlp_new(n, sizes, r->chunk);
-	rng_seed(&rng, r->seed, RNG_STREAM_INIT, 0);
-	mlp_init(r->mlp, &rng);
 	r->optim = optim_new(r->method, mlp_nparams(r->mlp));
+	run_init_net(r, 0);
 	r->order = xmalloc((size_t)ds->train.n * sizeof(uint32_t));
 	r->method_index = method;
 	r->run_index = run_index;
@@ -104,11 +127,14 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
 	r->x = xalloc_floats((size_t)r->chunk * IDX_PIXELS);
 	r->y = xmalloc((size_t)r->chunk);
 	probe_setup(r);
+	for (int c = 0; c < ncures; c++)
+		if (cures[c].wants(r->method))
+			run_add_hook(r, cures[c].hook, r->method);
 	*out = r;
 	return PL_OK;
 }
 
-void run_add_hook(struct run *r, const struct hook_desc *d, void *arg)
+void run_add_hook(struct run *r, const struct hook_desc *d, const void *arg)
 {
 	struct hook *h;
 
@@ -121,6 +147,10 @@ void run_add_hook(struct run *r, const struct hook_desc *d, void *arg)
 	*h = (struct hook){.desc = d, .arg = arg};
 	if (d->init != NULL)
 		d->init(h, r->mlp);
+	if (d->probe && r->hook_x == NULL) {
+		r->hook_x = xalloc_floats((size_t)r->p->probe_examples * IDX_PIXELS);
+		r->hook_y = xmalloc((size_t)r->p->probe_examples);
+	}
 }
 
 void run_free(struct run *r)
@@ -133,6 +163,8 @@ void run_free(struct run *r)
 	free(r->probe_x);
 	free(r->probe_y);
 	free(r->init);
+	free(r->hook_x);
+	free(r->hook_y);
 	mlp_free(r->mlp);
 	optim_free(r->optim);
 	task_stream_free(r->tasks);
@@ -183,6 +215,14 @@ static double run_test(struct run *r, const struct task *task)
 	return task->ntest ? (double)correct / task->ntest : 0.0;
 }
 
+/* The probe set's size: the task's first probe_examples training examples. */
+static int probe_count(const struct preset *p, const struct task *task)
+{
+	return (int)(task->ntrain < (uint32_t)p->probe_examples
+	                     ? task->ntrain
+	                     : (uint32_t)p->probe_examples);
+}
+
 /* Diagnostics after training on task (probe.h), into res; NAN when not
  * measured. The probe set is the task's first probe_examples training
  * examples in dataset order; the Hessian ones only every hessian_every
@@ -199,9 +239,7 @@ static void run_probe(struct run *r, const struct task *task, int diverged,
 	                        r->seed,
 	                        (uint64_t)task->index};
 	struct probe_result out;
-	int n = (int)(task->ntrain < (uint32_t)p->probe_examples
-	                      ? task->ntrain
-	                      : (uint32_t)p->probe_examples);
+	int n = probe_count(p, task);
 
 	if (r->method->optimizer == OPTIM_SAM)
 		cfg.rho = r->method->rho;
@@ -233,8 +271,8 @@ static void run_probe(struct run *r, const struct task *task, int diverged,
 
 /* One pass over the task's training set in the order drawn for this epoch. */
 static enum pl_status run_epoch(struct run *r, const struct task *task, int epoch,
-                                const struct run_ctl *hooks, double *loss_sum,
-                                long *batches, int *diverged)
+                                const struct run_ctl *hooks, struct hook_ctx *hc,
+                                double *loss_sum, long *batches, int *diverged)
 {
 	int bs = r->p->batch_size;
 	int nb = (int)((task->ntrain + (uint32_t)bs - 1) / (uint32_t)bs);
@@ -257,10 +295,12 @@ static enum pl_status run_epoch(struct run *r, const struct task *task, int epoc
 		loss = optim_step(r->optim, r->mlp, r->x, r->y, B);
 		r->online_correct += mlp_counted(r->mlp);
 		r->steps++;
+		hc->step = r->steps;
+		hc->x = r->x;
+		hc->B = B;
 		for (int h = 0; h < r->nhooks; h++)
 			if (r->hooks[h].desc->after_step != NULL)
-				r->hooks[h].desc->after_step(&r->hooks[h], r->mlp,
-				                             r->steps);
+				r->hooks[h].desc->after_step(&r->hooks[h], hc);
 		if (!isfinite(loss)) {
 			*diverged = 1;
 			return PL_OK;
@@ -282,21 +322,41 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	long batches = 0;
 	int diverged = 0;
 
+	struct hook_ctx hc = {.mlp = r->mlp,
+	                      .optim = r->optim,
+	                      .seed = r->seed,
+	                      .step = r->steps,
+	                      .task = r->done,
+	                      .probe_x = r->hook_x,
+	                      .res = res};
+
 	memset(res, 0, task_result_size(r->p));
+	res->redo_reset = res->redo_revived = res->redo_dormant = NAN;
+	res->cbp_replaced = NAN;
 	r->online_correct = 0;
 	res->task = r->done;
 	res->digit_a = task->digit_a;
 	res->digit_b = task->digit_b;
+	if (r->method->from_scratch && r->done > 0)
+		run_init_net(r, r->done);
+	if (r->hook_x != NULL) {
+		hc.nprobe = probe_count(r->p, task);
+		task_gather(task, &r->ds->train, task->train, hc.nprobe, r->hook_x,
+		            r->hook_y);
+	}
+	for (int h = 0; h < r->nhooks; h++)
+		if (r->hooks[h].desc->before_task != NULL)
+			r->hooks[h].desc->before_task(&r->hooks[h], &hc);
 	for (int e = 0; e < r->p->epochs && !diverged; e++) {
 		enum pl_status st =
-		        run_epoch(r, task, e, hooks, &loss_sum, &batches, &diverged);
+		        run_epoch(r, task, e, hooks, &hc, &loss_sum, &batches, &diverged);
 
 		if (st != PL_OK)
 			return st;
 	}
 	for (int h = 0; h < r->nhooks && !diverged; h++)
 		if (r->hooks[h].desc->after_task != NULL)
-			r->hooks[h].desc->after_task(&r->hooks[h], r->mlp, r->done);
+			r->hooks[h].desc->after_task(&r->hooks[h], &hc);
 	t1 = pl_now();
 	res->samples = (long long)task->ntrain * r->p->epochs;
 	res->train_seconds = t1 - t0;
@@ -336,7 +396,7 @@ const struct task_result *run_result(const struct run *r, int task)
  * wrote it. Nothing else is needed: every random stream is derived from
  * (seed, task).
  */
-#define CKPT_NCFG 32
+#define CKPT_NCFG 64
 #define CKPT_NAME 32
 
 struct ckpt_header {
@@ -387,9 +447,24 @@ static int ckpt_config(const struct run *r, double *v, const char **names)
 	PUT("hidden (layers)", p->nhidden);
 	for (int i = 0; i < p->nhidden; i++)
 		PUT("hidden (a width)", p->hidden[i]);
-	/* Keys added since format 4 go last: an older checkpoint holds 0 here,
-	 * their default. */
 	PUT("exact", m->exact);
+	PUT("base", m->base);
+	PUT("beta1", m->beta1);
+	PUT("beta2", m->beta2);
+	PUT("eps", m->eps);
+	PUT("l2_init", m->l2_init);
+	PUT("shrink", m->shrink);
+	PUT("perturb", m->perturb);
+	PUT("perturb_dist", m->perturb_dist);
+	PUT("shrink_perturb_at", m->shrink_perturb_at);
+	PUT("redo", m->redo);
+	PUT("redo_every", m->redo_every);
+	PUT("redo_tau", m->redo_tau);
+	PUT("cbp_rate", m->cbp_rate);
+	PUT("cbp_decay", m->cbp_decay);
+	PUT("cbp_maturity", m->cbp_maturity);
+	PUT("from_scratch", m->from_scratch);
+	PUT("probe_examples", p->probe_examples); /* ReDo scores on the probe set */
 #undef PUT
 	return n;
 }
@@ -419,9 +494,10 @@ static void ckpt_header(const struct run *r, struct ckpt_header *h)
 	struct state_buf st[RUN_MAX_STATE];
 
 	memset(h, 0, sizeof(*h));
-	/* Version 4: weights input-major (mlp.h); version 3 held them (out, in). */
-	memcpy(h->magic, "PLCKPT4", 8);
-	h->version = 4;
+	/* Version 5: the remedies' keys and result columns (cures.h); version 4
+	 * had weights input-major (mlp.h), version 3 held them (out, in). */
+	memcpy(h->magic, "PLCKPT5", 8);
+	h->version = 5;
 	h->method = r->method_index;
 	h->run = r->run_index;
 	h->done = r->done;
@@ -619,6 +695,7 @@ static enum pl_status ckpt_restore(struct run *r, FILE *fp, const char *path,
 	memcpy(r->results, res, (size_t)h.done * h.result_size);
 	r->done = h.done;
 	r->steps = h.steps;
+	optim_set_steps(r->optim, h.steps);
 	status = PL_OK;
 out:
 	for (int i = 0; i < nst; i++)

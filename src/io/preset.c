@@ -161,7 +161,68 @@ const struct schema_entry method_schema[] = {
         MKEY("momentum", SCHEMA_FLOAT, 0, 1, NULL, "0", momentum,
              "Heavy-ball momentum of the base update."),
         MKEY("weight_decay", SCHEMA_FLOAT, 0, 1, NULL, "0", weight_decay,
-             "L2 weight decay of the base update."),
+             "L2 weight decay of the base update: d = g + weight_decay w."),
+        MKEY("base", SCHEMA_ENUM, 0, 0, "sgd|adam", "sgd", base,
+             "The update the optimizer's direction d feeds: sgd (w -= lr d, with "
+             "momentum) or adam (Kingma & Ba 2015, as torch.optim.Adam: m = b1 m + "
+             "(1-b1) d, v = b2 v + (1-b2) d^2, w -= lr m/(1-b1^t) / (sqrt(v/(1-b2^t)) + "
+             "eps)); SAM and GNP feed it their direction."),
+        MKEY("beta1", SCHEMA_FLOAT, 0, 1, NULL, "0.9", beta1, "Adam's b1."),
+        MKEY("beta2", SCHEMA_FLOAT, 0, 1, NULL, "0.999", beta2, "Adam's b2."),
+        MKEY("eps", SCHEMA_FLOAT, 0, 1, NULL, "1e-08", eps, "Adam's eps."),
+        MKEY("l2_init", SCHEMA_FLOAT, 0, 10, NULL, "0", l2_init,
+             "L2-init, regenerative regularization (Kumar et al. 2023): the loss "
+             "gains (l2_init/2) ||theta - theta_0||^2, theta_0 the run's initial "
+             "parameters, so d = g + l2_init (w - theta_0); with SGD theta <- (1 - "
+             "lr l2_init) theta + lr l2_init theta_0 - lr g, their update (tuned: "
+             "0.01 at lr 0.01)."),
+        MKEY("shrink", SCHEMA_FLOAT, 0, 1, NULL, "1", shrink,
+             "Shrink & perturb (Ash & Adams 2020): theta <- shrink theta + perturb "
+             "eps, after every step or before every task but the first "
+             "(shrink_perturb_at). Kumar et al.: shrink 1 - 1e-4, perturb 1e-2 per "
+             "step; Dohare et al.: weight_decay 1e-4, perturb 1e-5."),
+        MKEY("perturb", SCHEMA_FLOAT, 0, 10, NULL, "0", perturb,
+             "Shrink & perturb's sigma: the scale of the noise eps."),
+        MKEY("perturb_dist", SCHEMA_ENUM, 0, 0, "init|normal", "init", perturb_dist,
+             "eps drawn like the initial parameters (U(-1/sqrt(fan_in), "
+             "1/sqrt(fan_in)) per layer, biases too) or N(0, 1), from (seed, step)."),
+        MKEY("shrink_perturb_at", SCHEMA_ENUM, 0, 0, "step|task", "step",
+             shrink_perturb_at,
+             "Shrink & perturb after every optimizer step (Kumar et al.), or once "
+             "before each task but the first (Ash & Adams' task-boundary form)."),
+        MKEY("redo", SCHEMA_ENUM, 0, 0, "none|task|steps", "none", redo,
+             "ReDo (Sokar et al. 2023): at each task's end, or every redo_every "
+             "steps, the hidden units with s_i <= redo_tau on the task's probe set "
+             "(probe_examples; s_i as the dormant column) get incoming weights and "
+             "bias drawn as at initialization and zero outgoing weights, and the "
+             "optimizer state of those weights is zeroed; the output layer is never "
+             "reset. Columns redo_reset, redo_revived, redo_dormant."),
+        MKEY("redo_every", SCHEMA_INT, 1, 100000000, NULL, "625", redo_every,
+             "Steps between ReDo resets with redo: steps (Kumar et al.: 625, one "
+             "task of 10,000 at batch 16)."),
+        MKEY("redo_tau", SCHEMA_FLOAT, 0, 1, NULL, "0.1", redo_tau,
+             "ReDo's threshold tau (Sokar et al. 0.1; Kumar et al. 0: only units "
+             "silent on the whole probe set)."),
+        MKEY("cbp_rate", SCHEMA_FLOAT, 0, 1, NULL, "0", cbp_rate,
+             "Continual backprop (Dohare et al. 2024): after every step, per hidden "
+             "layer, age += 1, u = decay u + (1-decay) mean_x|h_i| mean_j|w_ij out|, "
+             "f = decay f + (1-decay) mean_x h_i; c += cbp_rate x (units older than "
+             "cbp_maturity); the floor(c) of lowest u/(1-decay^age) among those are "
+             "replaced (c keeps the rest): incoming weights drawn as at "
+             "initialization, bias 0, outgoing weights 0 with the next bias gaining "
+             "w_out f/(1-decay^age); age, u, f and optimizer state zeroed. Kumar et "
+             "al.'s PMNIST: 1e-3 at batch 16. Column cbp_replaced."),
+        MKEY("cbp_decay", SCHEMA_FLOAT, 0, 1, NULL, "0.99", cbp_decay,
+             "Continual backprop's utility decay eta (Dohare et al.: 0.99)."),
+        MKEY("cbp_maturity", SCHEMA_INT, 0, 100000000, NULL, "100", cbp_maturity,
+             "Steps a unit lives before continual backprop may replace it (Dohare "
+             "et al.: 100)."),
+        MKEY("from_scratch", SCHEMA_BOOL, 0, 0, NULL, "false", from_scratch,
+             "The from-scratch baseline: before every task the network is "
+             "initialized afresh from (seed, task) and every state zeroed, the same "
+             "network for every method; with one in the grid, summary and table "
+             "show each method's plasticity gap, its accuracy minus from-scratch's "
+             "on the same run and task."),
 };
 const size_t method_schema_len = sizeof(method_schema) / sizeof(method_schema[0]);
 
@@ -176,14 +237,35 @@ static const struct key_rule {
 	const char *key;
 	unsigned open;
 	const char *no_default; /* --help text for a key without a default */
+	/* A remedy's keys: written out (preset.yaml, --print-config) and shown
+	 * in the form only for a method that sets one of its group's keys off
+	 * its default; the form shows the lead keys always, to switch it on. */
+	const char *group;
+	int lead;
 } key_rules[] = {
-        {"name", 0, "the file name without .yaml"},
-        {"data_dir", 0, "unset"},
-        {"methods", 0, "required"},
-        {"optimizer", 0, "required"},
-        {"lr", OPEN_MIN, NULL},
-        {"r", OPEN_MIN, NULL},
-        {"momentum", OPEN_MAX, NULL},
+        {"name", 0, "the file name without .yaml", NULL, 0},
+        {"data_dir", 0, "unset", NULL, 0},
+        {"methods", 0, "required", NULL, 0},
+        {"optimizer", 0, "required", NULL, 0},
+        {"lr", OPEN_MIN, NULL, NULL, 0},
+        {"r", OPEN_MIN, NULL, NULL, 0},
+        {"momentum", OPEN_MAX, NULL, NULL, 0},
+        {"base", 0, NULL, "adam", 1},
+        {"beta1", OPEN_MAX, NULL, "adam", 0},
+        {"beta2", OPEN_MAX, NULL, "adam", 0},
+        {"eps", OPEN_MIN, NULL, "adam", 0},
+        {"l2_init", 0, NULL, "l2_init", 1},
+        {"shrink", OPEN_MIN, NULL, "s&p", 1},
+        {"perturb", 0, NULL, "s&p", 1},
+        {"perturb_dist", 0, NULL, "s&p", 0},
+        {"shrink_perturb_at", 0, NULL, "s&p", 0},
+        {"redo", 0, NULL, "redo", 1},
+        {"redo_every", 0, NULL, "redo", 0},
+        {"redo_tau", 0, NULL, "redo", 0},
+        {"cbp_rate", 0, NULL, "cbp", 1},
+        {"cbp_decay", OPEN_MAX, NULL, "cbp", 0},
+        {"cbp_maturity", 0, NULL, "cbp", 0},
+        {"from_scratch", 0, NULL, "scratch", 1},
 };
 
 /* The optimizers that take method key e, as a FOR() mask. */
@@ -198,7 +280,7 @@ static unsigned optimizers_of(const struct schema_entry *e)
 
 static const struct key_rule *rule_of(const struct schema_entry *e)
 {
-	static const struct key_rule plain = {NULL, 0, NULL};
+	static const struct key_rule plain = {NULL, 0, NULL, NULL, 0};
 
 	for (size_t i = 0; i < sizeof(key_rules) / sizeof(key_rules[0]); i++)
 		if (strcmp(key_rules[i].key, e->key) == 0)
@@ -1088,6 +1170,11 @@ static char *check_methods(const struct preset *p, struct blame *b)
 			if ((msg = check_entry(e, &p->methods[i], label)) != NULL)
 				return msg;
 		}
+		if (p->methods[i].base == BASE_ADAM && p->methods[i].momentum != 0)
+			return xasprintf(
+			        "methods[%d].momentum: not with base adam (beta1 "
+			        "is Adam's momentum)",
+			        i);
 	}
 	b->method = -1;
 	return NULL;
@@ -1814,7 +1901,15 @@ void preset_value_write(const struct schema_entry *e, const void *base, FILE *fp
 	}
 }
 
-/* Each method with the keys its optimizer takes, the optimizer first. */
+static int cure_off(const struct method *m, const struct schema_entry *e);
+
+int method_key_shown(const struct method *m, const struct schema_entry *e)
+{
+	return takes(e, m->optimizer) && (rule_of(e)->lead || !cure_off(m, e));
+}
+
+/* Each method with the keys its optimizer takes, the optimizer first, and
+ * the keys of the remedies it uses. */
 static void methods_write(const struct preset *p, FILE *fp)
 {
 	fputs(p->nmethods ? "methods:\n" : "methods: []\n", fp);
@@ -1824,7 +1919,7 @@ static void methods_write(const struct preset *p, FILE *fp)
 		for (size_t k = 0; k < method_schema_len; k++) {
 			const struct schema_entry *e = &method_schema[k];
 
-			if (!takes(e, m->optimizer))
+			if (!takes(e, m->optimizer) || cure_off(m, e))
 				continue;
 			fprintf(fp, "  %s%s: ", k == 0 ? "- " : "  ", e->key);
 			preset_value_write(e, m, fp);
@@ -1881,6 +1976,22 @@ void method_label(const struct method *m, char *buf, size_t len)
 		append(buf, len, &at, " mom=%g", m->momentum);
 	if (m->weight_decay != 0)
 		append(buf, len, &at, " wd=%g", m->weight_decay);
+	if (m->base == BASE_ADAM)
+		append(buf, len, &at, " adam");
+	if (m->l2_init != 0)
+		append(buf, len, &at, " l2init=%g", m->l2_init);
+	if (m->shrink != 1 || m->perturb != 0)
+		append(buf, len, &at, " s&p=%g,%g%s%s", m->shrink, m->perturb,
+		       m->perturb_dist == PERTURB_NORMAL ? ",normal" : "",
+		       m->shrink_perturb_at == CURE_AT_TASK ? "/task" : "");
+	if (m->redo == REDO_TASK)
+		append(buf, len, &at, " redo=%g/task", m->redo_tau);
+	else if (m->redo == REDO_STEPS)
+		append(buf, len, &at, " redo=%g/%d", m->redo_tau, m->redo_every);
+	if (m->cbp_rate != 0)
+		append(buf, len, &at, " cbp=%g", m->cbp_rate);
+	if (m->from_scratch)
+		append(buf, len, &at, " scratch");
 }
 
 int method_equal(const struct method *a, const struct method *b)
@@ -1941,9 +2052,11 @@ static double method_number(const struct method *m, const struct schema_entry *e
 {
 	const char *f = (const char *)m + e->offset;
 
-	return e->type == SCHEMA_FLOAT  ? *(const double *)f
-	       : e->type == SCHEMA_BOOL ? *(const int *)f
-	                                : NAN;
+	return e->type == SCHEMA_FLOAT ? *(const double *)f
+	       : e->type == SCHEMA_BOOL || e->type == SCHEMA_INT ||
+	                       (e->type == SCHEMA_ENUM && e->size == sizeof(int))
+	               ? *(const int *)f
+	               : NAN;
 }
 
 /* Whether p's methods of optimizer o set key e to more than one value. */
@@ -1966,6 +2079,37 @@ static int key_varies(const struct preset *p, const struct schema_entry *e,
 	return 0;
 }
 
+/* Whether method key e is at its default in m. */
+static int at_default(const struct method *m, const struct schema_entry *e)
+{
+	struct method def;
+	char *msg;
+
+	memset(&def, 0, sizeof(def));
+	if ((msg = value_apply(e, &def, e->def, e->key)) != NULL)
+		abort(); /* the schema's own default */
+	return memcmp((const char *)m + e->offset, (const char *)&def + e->offset,
+	              e->size) == 0;
+}
+
+/* Whether e is a key of a remedy m does not use (every key of its group at
+ * its default): labels and preset.yaml leave it out. */
+static int cure_off(const struct method *m, const struct schema_entry *e)
+{
+	const char *group = rule_of(e)->group;
+
+	if (group == NULL)
+		return 0;
+	for (size_t k = 0; k < method_schema_len; k++) {
+		const struct key_rule *r = rule_of(&method_schema[k]);
+
+		if (r->group != NULL && strcmp(r->group, group) == 0 &&
+		    !at_default(m, &method_schema[k]))
+			return 0;
+	}
+	return 1;
+}
+
 void method_label_short(const struct preset *p, int m, char *buf, size_t len)
 {
 	const struct method *me = &p->methods[m];
@@ -1982,12 +2126,18 @@ void method_label_short(const struct preset *p, int m, char *buf, size_t len)
 		const struct schema_entry *e = &method_schema[k];
 
 		if (!takes(e, me->optimizer) || !key_varies(p, e, me->optimizer) ||
-		    !isfinite(method_number(me, e)))
+		    !isfinite(method_number(me, e)) || cure_off(me, e))
 			continue;
 		if (e->type == SCHEMA_BOOL)
 			append(buf, len, &at, " %s=%s", e->key,
 			       method_number(me, e) != 0 ? "true" : "false");
-		else
+		else if (e->type == SCHEMA_ENUM) {
+			char word[32];
+
+			append(buf, len, &at, " %s=%s", e->key,
+			       choice_at(e->choices, (int)method_number(me, e), word,
+			                 sizeof(word)));
+		} else
 			append(buf, len, &at, " %s=%g", e->key, method_number(me, e));
 	}
 	/* Methods alike in every key (the form's d) are told apart by number. */

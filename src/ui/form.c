@@ -110,7 +110,7 @@ int form_fields(const struct preset *p, struct form_field *out, int max, int utf
 
 			if (strcmp(k, "optimizer") != 0 && strcmp(k, "lr") != 0 &&
 			    !listed(d ? d->keys : NULL, k) &&
-			    method_takes(&p->methods[m], &method_schema[i]))
+			    method_key_shown(&p->methods[m], &method_schema[i]))
 				n = method_field(out, n, max, m, k, utf8);
 		}
 	}
