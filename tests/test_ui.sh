@@ -41,7 +41,8 @@ T -f /dev/null new-session -d -s ui -x 100 -y 30 \
 	 '$PLASTICITY' ui '$tmp/ui.yaml' --jobs 1; echo EXIT=\$? >'$tmp/exit'; stty -a >'$tmp/stty'; sleep 60"
 ok_if "wait_for 'Settings'" "the UI opens"
 ok_if "screen | grep -qE 'tasks +400' && screen | grep -qE 'hidden +64,64'" "the form shows the preset's values"
-ok_if "screen | grep -qE 'method 2 +sam' && screen | grep -qE 'ρ \\(radius\\) +0.05'" "methods show optimizer and SAM's radius"
+ok_if "screen | grep -qE 'method 1 +sgd' && screen | grep -qE '^ +l2_init +0 ' && screen | grep -qE '^ +redo +none '" \
+	"method 1 shows its optimizer and the switches of the remedies"
 
 # Edit method 1's learning rate to something invalid.
 T send-keys -t ui e
@@ -340,7 +341,7 @@ T send-keys -t ui r
 ok_if "wait_long '^done: 12 tasks'" "a first grid"
 first=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
 T send-keys -t ui e
-for _ in $(seq 1 16); do T send-keys -t ui Down; done
+for _ in $(seq 1 23); do T send-keys -t ui Down; done
 T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 Enter
 ok_if "wait_for 'ρ \\(radius\\) +0.1 '" "the form edits method 2's rho"
 T send-keys -t ui Escape
