@@ -466,4 +466,32 @@ want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } NR == 2 { print $c["first_mean"] }' "$tmp/win/summary.csv")
 ok_if "awk 'BEGIN { d = $got - $want; exit !(d < 2e-6 && d > -2e-6) }'" \
 	"... first_mean $got is the mean of tasks 1-2 over runs in results.csv ($want)"
+# The plasticity gap: with a from-scratch method in the grid, gap.csv holds
+# from-scratch accuracy minus each method's, per task (mean over runs),
+# recomputed here from results.csv; the summary and summary.csv carry the
+# last window's.
+"$PLASTICITY" run "$tmp/small.yaml" methods.1.optimizer=sgd methods.1.from_scratch=true \
+	methods.2.cbp_rate=0.01 methods.2.redo=task --out "$tmp/gap" --jobs 2 >"$tmp/gap.out" 2>/dev/null
+is "$?" 0 "a grid with a from-scratch method, ReDo and continual backprop runs"
+ok_if "[ \"\$(head -1 '$tmp/gap/gap.csv')\" = 'method_index,method,task,gap,gap_se,runs' ] &&
+	[ \$(grep -c '^1,sgd lr=0.05 scratch,[1-4],0.000000,0.000000,2\$' '$tmp/gap/gap.csv') -eq 4 ]" \
+	"gap.csv: per method and task; the from-scratch method's own gap is 0"
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	{ a[$c["method_index"] "," $c["run"] "," $c["task"]] = $c["test_acc"] }
+	END { for (m = 0; m <= 2; m += 2) for (t = 1; t <= 4; t++) {
+		s = 0; for (r = 1; r <= 2; r++) s += a["1," r "," t] - a[m "," r "," t]
+		printf "%d %d %.4f\n", m, t, s / 2 } }' "$tmp/gap/results.csv")
+got=$(awk -F, 'NR > 1 && $1 != 1 { printf "%d %d %.4f\n", $1, $3, $4 }' "$tmp/gap/gap.csv")
+is "$got" "$want" "... each gap is from-scratch accuracy minus the method's, same run and task, from results.csv"
+ok_if "grep -q '^method .* samples/s  gap\$' '$tmp/gap.out' && grep -q '^gap: from-scratch accuracy minus' '$tmp/gap.out'" \
+	"the printed summary has a gap column and says what it is"
+ok_if "awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[\$i] = i; next }
+	NR == 3 && \$c[\"gap_last\"] != \"0.000000\" { bad++ } NR == 2 && \$c[\"gap_last\"] == \"\" { bad++ }
+	END { exit bad }' '$tmp/gap/summary.csv'" \
+	"summary.csv: gap_last for every method, 0 for the from-scratch one"
+ok_if "awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[\$i] = i; next }
+	\$c[\"method_index\"] == 2 { n += \$c[\"cbp_replaced\"] != \"\" && \$c[\"redo_reset\"] != \"\" }
+	\$c[\"method_index\"] == 0 && (\$c[\"cbp_replaced\"] != \"\" || \$c[\"redo_reset\"] != \"\") { bad++ }
+	END { exit bad || n != 8 }' '$tmp/gap/results.csv'" \
+	"results.csv: ReDo and continual-backprop counts on the method that uses them, empty elsewhere"
 done_testing

@@ -120,15 +120,34 @@ static void test_edges(void)
  */
 #define NROWS 5
 static const struct table_row fixture[NROWS] = {
-        {"sgd", "0", 0, 3, 30, 0.877, 0.950, 0.861, 0.089, 0.901, 12000, "", NAN, 0, NAN,
-         NAN, 0, ""},
-        {"sam lr=0.01 rho=0.05", "1", 0, 3, 30, 0.912, 0.954, 0.903, 0.051, 0.925, 8000,
-         "", NAN, 0, NAN, NAN, 0, ""},
-        {"gnp", "2", 0, 1, 12, 0.890, 0.948, 0.960, -0.012, 0.910, 15000.4, "", NAN, 0,
-         NAN, NAN, 0, ""},
-        {"SGD lr=0.1", "3", 1, 3, 30, 0.850, 0.951, 0.840, 0.111, 0.890, NAN, "", NAN, 0,
-         NAN, NAN, 0, ""},
-        {"ewc", "4", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, "", NAN, 0, NAN, NAN, 0, ""},
+        {"sgd", "0", 0,   3, 30,  0.877, 0.950, 0.861, 0.089, 0.901,
+         12000, "",  NAN, 0, NAN, NAN,   0,     "",    0,     NAN},
+        {"sam lr=0.01 rho=0.05",
+         "1",
+         0,
+         3,
+         30,
+         0.912,
+         0.954,
+         0.903,
+         0.051,
+         0.925,
+         8000,
+         "",
+         NAN,
+         0,
+         NAN,
+         NAN,
+         0,
+         "",
+         0,
+         NAN},
+        {"gnp",   "2", 0,   1, 12,  0.890, 0.948, 0.960, -0.012, 0.910,
+         15000.4, "",  NAN, 0, NAN, NAN,   0,     "",    0,      NAN},
+        {"SGD lr=0.1", "3", 1,   3, 30,  0.850, 0.951, 0.840, 0.111, 0.890,
+         NAN,          "",  NAN, 0, NAN, NAN,   0,     "",    0,     NAN},
+        {"ewc", "4", 0,   0, 0,   NAN, NAN, NAN, NAN, NAN,
+         NAN,   "",  NAN, 0, NAN, NAN, 0,   "",  0,   NAN},
 };
 
 static char lines[NROWS + 1][256];
@@ -142,7 +161,8 @@ static int line_is(int i, const char *want, const char *what)
 
 static void test_table_wide(void)
 {
-	int x[COL_COUNT], want_x[COL_COUNT] = {2, 38, 43, 50, 58, 66, 74, 82, 90, -1, -1};
+	int x[COL_COUNT],
+	        want_x[COL_COUNT] = {2, 38, 43, 50, 58, 66, 74, 82, 90, -1, -1, -1};
 
 	ok(table_render(fixture, NROWS, 100, COL_MEAN, 1, lines, x) == NROWS + 1,
 	   "render returns n + 1");
@@ -214,10 +234,10 @@ static void test_table_narrow(void)
 static void test_table_metric(void)
 {
 	struct table_row rows[2] = {
-	        {"sgd", "0", 0, 1, 3, 0.9, 0.9, 0.8, 0.1, 0.85, 1000, "dead", 0.2500, 0,
-	         NAN, NAN, 0, ""},
-	        {"sam", "1", 0, 1, 3, 0.8, 0.9, 0.7, 0.2, 0.80, 900, "dead", 0.123456, 0,
-	         NAN, NAN, 0, ""},
+	        {"sgd", "0",    0,      1, 3,   0.9, 0.9, 0.8, 0.1, 0.85,
+	         1000,  "dead", 0.2500, 0, NAN, NAN, 0,   "",  0,   NAN},
+	        {"sam", "1",    0,        1, 3,   0.8, 0.9, 0.7, 0.2, 0.80,
+	         900,   "dead", 0.123456, 0, NAN, NAN, 0,   "",  0,   NAN},
 	};
 	int x[COL_COUNT];
 
@@ -243,12 +263,12 @@ static void test_table_metric(void)
 static void test_table_diff(void)
 {
 	struct table_row rows[3] = {
-	        {"sgd", "0", 0, 2, 6, 0.9, 0.9, 0.8, 0.1, 0.85, 1000, "", NAN, 1, NAN,
-	         NAN, 0, ""},
-	        {"sam", "1", 0, 2, 6, 0.8, 0.9, 0.7, 0.2, 0.80, 900, "", NAN, 2, 0.1,
-	         0.0213, 1, ""},
-	        {"gnp", "2", 0, 2, 6, 0.8, 0.9, 0.8, 0.1, 0.85, 900, "", NAN, 2, -0.004,
-	         0.01, 0, ""},
+	        {"sgd", "0", 0,   2, 6,   0.9, 0.9, 0.8, 0.1, 0.85,
+	         1000,  "",  NAN, 1, NAN, NAN, 0,   "",  0,   NAN},
+	        {"sam", "1", 0,   2, 6,   0.8,    0.9, 0.7, 0.2, 0.80,
+	         900,   "",  NAN, 2, 0.1, 0.0213, 1,   "",  0,   NAN},
+	        {"gnp", "2", 0,   2, 6,      0.8,  0.9, 0.8, 0.1, 0.85,
+	         900,   "",  NAN, 2, -0.004, 0.01, 0,   "",  0,   NAN},
 	};
 	int x[COL_COUNT], best[COL_COUNT];
 
@@ -266,10 +286,37 @@ static void test_table_diff(void)
 	ok(x[COL_DIFF] < 0, "without a baseline, no column");
 }
 
+/* The plasticity gap: "scratch" on the from-scratch row, lowest marked
+ * best, a column only when the grid has a from-scratch method. */
+static void test_table_gap(void)
+{
+	struct table_row rows[3] = {
+	        {"sgd", "0", 0,   2, 6,   0.9, 0.9, 0.8, 0.1, 0.85,
+	         1000,  "",  NAN, 0, NAN, NAN, 0,   "",  2,   0.125},
+	        {"sgd redo", "1", 0,   2, 6,   0.8, 0.9, 0.7, 0.2, 0.80,
+	         900,        "",  NAN, 0, NAN, NAN, 0,   "",  2,   0.031},
+	        {"sgd scratch", "2", 0,   2, 6,   0.8, 0.9, 0.8, 0.1, 0.85,
+	         900,           "",  NAN, 0, NAN, NAN, 0,   "",  1,   0.0},
+	};
+	int x[COL_COUNT], best[COL_COUNT];
+
+	table_render(rows, 3, 130, COL_METHOD, 0, lines, x);
+	ok(x[COL_GAP] > x[COL_SPS] && strstr(lines[0], "     gap") != NULL,
+	   "the gap column is titled 'gap'");
+	ok(strstr(lines[1], " 0.125") != NULL && strstr(lines[2], " *0.031") != NULL &&
+	           strstr(lines[3], " scratch") != NULL,
+	   "0.125, *0.031 (the smallest gap is best), scratch on its own row");
+	table_best(rows, 3, best);
+	ok(best[COL_GAP] == 1, "the best gap is the lowest, the scratch row aside");
+	rows[0].gap_kind = rows[1].gap_kind = rows[2].gap_kind = 0;
+	table_render(rows, 3, 130, COL_METHOD, 0, lines, x);
+	ok(x[COL_GAP] < 0, "without a from-scratch method, no column");
+}
+
 static void test_table_odd(void)
 {
-	struct table_row r = {"a\tb\nc", "",   0,  123456, 7, 1,   1,   1, 0,
-	                      1,         1e12, "", NAN,    0, NAN, NAN, 0, ""};
+	struct table_row r = {"a\tb\nc", "", 0,   123456, 7,   1,   1, 1,  0, 1,
+	                      1e12,      "", NAN, 0,      NAN, NAN, 0, "", 0, NAN};
 
 	table_render(&r, 1, 57, COL_RUNS, 1, lines, NULL);
 	line_is(0, "  method    vruns  latest   first    last  p.loss    mean",
@@ -294,8 +341,8 @@ static int utf8_cells(const char *s)
 
 static void test_table_fits(void)
 {
-	struct table_row r = {"",  "●", 1,  1,   2, 0.5, 0.5, 0.5, 0,
-	                      0.5, 1,   "", NAN, 0, NAN, NAN, 0,   ""};
+	struct table_row r = {"", "●", 1,   1, 2,   0.5, 0.5, 0.5, 0, 0.5,
+	                      1,  "",  NAN, 0, NAN, NAN, 0,   "",  0, NAN};
 	int bad = 0;
 
 	/* A label of four-byte characters is the worst case for bytes per cell. */
@@ -317,7 +364,7 @@ static void test_table_fits(void)
 
 static void test_best(void)
 {
-	int best[COL_COUNT], want[COL_COUNT] = {-1, 0, 0, 1, 1, 2, 2, 1, 2, -1, -1};
+	int best[COL_COUNT], want[COL_COUNT] = {-1, 0, 0, 1, 1, 2, 2, 1, 2, -1, -1, -1};
 	struct table_row none[2] = {fixture[4], fixture[4]};
 
 	table_best(fixture, NROWS, best);
@@ -383,6 +430,7 @@ int main(void)
 	test_table_narrow();
 	test_table_metric();
 	test_table_diff();
+	test_table_gap();
 	test_table_odd();
 	test_table_fits();
 	test_best();

@@ -32,6 +32,10 @@ struct method_summary {
 	int diverged;           /* runs that diverged */
 	int collapsed; /* runs that collapsed to chance (results_run_collapsed) */
 	int tasks_max; /* tasks done by the run furthest along */
+	/* The plasticity gap to the grid's from-scratch method (results_gap),
+	 * mean over runs of each run's mean over all its tasks and over the
+	 * last window; NAN without a from-scratch method. */
+	double gap, gap_se, gap_last, gap_last_se;
 };
 
 /*
@@ -44,6 +48,21 @@ struct method_summary {
 #define COLLAPSE_TASKS  5
 double results_chance(const struct preset *p);
 int results_run_collapsed(const struct results *res, int method, int run);
+
+/*
+ * The plasticity gap (ContinualAI/avalanche#1510): on run r and task t,
+ * the from-scratch method's test accuracy minus method m's, where both
+ * finished it without diverging (else NAN). The from-scratch method is the
+ * grid's first with from_scratch; results_scratch gives its index, -1 when
+ * there is none. The mean over runs of task t: results_gap_task.
+ */
+int results_scratch(const struct results *res);
+double results_gap(const struct results *res, int m, int run, int task);
+double results_gap_task(const struct results *res, int m, int task, int *nruns);
+/* gap.csv: per method and task, the gap's mean and standard error over
+ * runs; written only for a grid with a from-scratch method. */
+enum pl_status results_write_gap(const struct results *res, const char *path,
+                                 char **cause);
 
 void results_init(struct results *res, const struct preset *p);
 void results_free(struct results *res);

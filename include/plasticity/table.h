@@ -24,6 +24,9 @@ enum table_col {
 	COL_DIFF, /* plasticity loss minus the baseline's, paired: diff +- half, '*' when
 	             Holm-corrected p < 0.05; "base" on the baseline's row */
 	COL_METRIC, /* a chosen diagnostic (metric_name), latest task; shown when named */
+	COL_GAP,    /* plasticity gap over the last window (results_gap), lower is
+	               better; "scratch" on the from-scratch row; shown when the grid
+	               has one */
 	COL_COUNT
 };
 
@@ -40,6 +43,8 @@ struct table_row {
 	int diff_sig;           /* Holm-corrected p < 0.05 */
 	char brief[96];         /* what sets the method apart (method_label_short), shown
 	                           instead of label when label does not fit ("" = none) */
+	int gap_kind; /* COL_GAP: 0 none (no column), 1 the from-scratch row, 2 a gap */
+	double gap;
 };
 
 /* Column title as shown ("method", "runs", ..., "samples/s"). */

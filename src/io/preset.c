@@ -1981,8 +1981,8 @@ void method_label(const struct method *m, char *buf, size_t len)
 	if (m->l2_init != 0)
 		append(buf, len, &at, " l2init=%g", m->l2_init);
 	if (m->shrink != 1 || m->perturb != 0)
-		append(buf, len, &at, " s&p=%g,%g%s%s", m->shrink, m->perturb,
-		       m->perturb_dist == PERTURB_NORMAL ? ",normal" : "",
+		append(buf, len, &at, " s&p=%g:%g%s%s", m->shrink, m->perturb,
+		       m->perturb_dist == PERTURB_NORMAL ? ":normal" : "",
 		       m->shrink_perturb_at == CURE_AT_TASK ? "/task" : "");
 	if (m->redo == REDO_TASK)
 		append(buf, len, &at, " redo=%g/task", m->redo_tau);

@@ -236,6 +236,42 @@ int results_run_collapsed(const struct results *res, int method, int run)
 	return -1;
 }
 
+int results_scratch(const struct results *res)
+{
+	for (int m = 0; m < res->nmethods; m++)
+		if (res->p->methods[m].from_scratch)
+			return m;
+	return -1;
+}
+
+double results_gap(const struct results *res, int m, int run, int task)
+{
+	int k = results_scratch(res);
+	const struct task_result *a = k >= 0 ? results_get(res, k, run, task) : NULL,
+	                         *b = k >= 0 ? results_get(res, m, run, task) : NULL;
+
+	if (a == NULL || b == NULL || a->diverged || b->diverged)
+		return NAN;
+	return a->test_acc - b->test_acc;
+}
+
+/* One run's mean gap over tasks [from, to), over the tasks it has. */
+static double run_gap(const struct results *res, int m, int run, int from, int to)
+{
+	double sum = 0.0;
+	int n = 0;
+
+	for (int t = from; t < to; t++) {
+		double g = results_gap(res, m, run, t);
+
+		if (isfinite(g)) {
+			sum += g;
+			n++;
+		}
+	}
+	return n ? sum / n : NAN;
+}
+
 void results_summarize(const struct results *res, int method, struct method_summary *s)
 {
 	int T = res->tasks, w = results_window(res->p), R = res->runs;
@@ -243,6 +279,8 @@ void results_summarize(const struct results *res, int method, struct method_summ
 	       *last = xcalloc((size_t)R, sizeof(double));
 	double *loss = xcalloc((size_t)R, sizeof(double)),
 	       *all = xcalloc((size_t)R, sizeof(double));
+	double *gap = xcalloc((size_t)R, sizeof(double)),
+	       *gap_last = xcalloc((size_t)R, sizeof(double));
 	double sps = 0.0;
 	long nsps = 0;
 
@@ -273,7 +311,11 @@ void results_summarize(const struct results *res, int method, struct method_summ
 		last[r] = run_mean(res, method, r, T - w, T);
 		loss[r] = first[r] - last[r];
 		all[r] = n ? sum / n : NAN;
+		gap[r] = run_gap(res, method, r, 0, T);
+		gap_last[r] = run_gap(res, method, r, T - w, T);
 	}
+	mean_se(gap, R, &s->gap, &s->gap_se);
+	mean_se(gap_last, R, &s->gap_last, &s->gap_last_se);
 	mean_se(first, R, &s->first, &s->first_se);
 	mean_se(last, R, &s->last, &s->last_se);
 	mean_se(loss, R, &s->loss, &s->loss_se);
@@ -283,6 +325,26 @@ void results_summarize(const struct results *res, int method, struct method_summ
 	free(last);
 	free(loss);
 	free(all);
+	free(gap);
+	free(gap_last);
+}
+
+double results_gap_task(const struct results *res, int m, int task, int *nruns)
+{
+	double sum = 0.0;
+	int n = 0;
+
+	for (int r = 0; r < res->runs; r++) {
+		double g = results_gap(res, m, r, task);
+
+		if (isfinite(g)) {
+			sum += g;
+			n++;
+		}
+	}
+	if (nruns != NULL)
+		*nruns = n;
+	return n ? sum / n : NAN;
 }
 
 /* A number for a CSV cell: empty when not a finite value. */
@@ -763,7 +825,8 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 	csv_header(af.fp, res->p, RCOL_METHOD);
 	fputs(",runs_done,tasks_done,first_mean,first_se,last_mean,last_se,plasticity_"
 	      "loss,"
-	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged,collapsed",
+	      "plasticity_loss_se,mean_acc,mean_acc_se,samples_per_s,diverged,collapsed,"
+	      "gap_mean,gap_mean_se,gap_last,gap_last_se",
 	      af.fp);
 	diag_header(af.fp, res->p);
 	fputc('\n', af.fp);
@@ -783,9 +846,46 @@ enum pl_status results_write_summary(const struct results *res, const char *path
 		csv_num(af.fp, s.mean_se, "%.6f");
 		csv_num(af.fp, s.samples_per_s, "%.0f");
 		fprintf(af.fp, ",%d,%d", s.diverged, s.collapsed);
+		csv_num(af.fp, s.gap, "%.6f");
+		csv_num(af.fp, s.gap_se, "%.6f");
+		csv_num(af.fp, s.gap_last, "%.6f");
+		csv_num(af.fp, s.gap_last_se, "%.6f");
 		diag_fields(af.fp, res, m);
 		fputc('\n', af.fp);
 	}
+	return atomic_commit(&af, cause);
+}
+
+enum pl_status results_write_gap(const struct results *res, const char *path,
+                                 char **cause)
+{
+	struct atomic_file af;
+	enum pl_status st = atomic_open(&af, path, cause);
+
+	if (st != PL_OK)
+		return st;
+	fputs("method_index,method,task,gap,gap_se,runs\n", af.fp);
+	for (int m = 0; m < res->nmethods; m++)
+		for (int t = 0; t < res->tasks; t++) {
+			double mean, se, *g;
+			char label[160];
+			int n;
+
+			results_gap_task(res, m, t, &n);
+			if (n == 0)
+				continue;
+			g = xcalloc((size_t)res->runs, sizeof(double));
+			for (int r = 0; r < res->runs; r++)
+				g[r] = results_gap(res, m, r, t);
+			mean_se(g, res->runs, &mean, &se);
+			free(g);
+			method_label(&res->p->methods[m], label, sizeof(label));
+			/* Labels hold no comma, as in results.csv. */
+			fprintf(af.fp, "%d,%s,%d", m, label, t + 1);
+			csv_num(af.fp, mean, "%.6f");
+			csv_num(af.fp, se, "%.6f");
+			fprintf(af.fp, ",%d\n", n);
+		}
 	return atomic_commit(&af, cause);
 }
 
@@ -809,8 +909,10 @@ void results_print_summary(const struct results *res, FILE *fp)
 		method_label(&res->p->methods[m], label, sizeof(label));
 		width = (int)strlen(label) > width ? (int)strlen(label) : width;
 	}
-	fprintf(fp, "%-*s %5s  %-16s %-16s %-16s %-16s %10s\n", width, "method", "runs",
-	        "first", "last", "p.loss", "mean", "samples/s");
+	int scratch = results_scratch(res) >= 0;
+
+	fprintf(fp, "%-*s %5s  %-16s %-16s %-16s %-16s %10s%s\n", width, "method", "runs",
+	        "first", "last", "p.loss", "mean", "samples/s", scratch ? "  gap" : "");
 	for (int m = 0; m < res->nmethods; m++) {
 		struct method_summary s;
 		char c[4][64];
@@ -827,6 +929,12 @@ void results_print_summary(const struct results *res, FILE *fp)
 		        16 + (strstr(c[1], "±") ? 1 : 0), c[1],
 		        16 + (strstr(c[2], "±") ? 1 : 0), c[2],
 		        16 + (strstr(c[3], "±") ? 1 : 0), c[3], s.samples_per_s);
+		if (scratch) {
+			char g[64];
+
+			fmt_stat(g, sizeof(g), s.gap_last, s.gap_last_se);
+			fprintf(fp, "  %-*s", 16 + (strstr(g, "±") ? 1 : 0), g);
+		}
 		if (s.diverged)
 			fprintf(fp, "  %d diverged", s.diverged);
 		if (s.collapsed)
@@ -838,4 +946,11 @@ void results_print_summary(const struct results *res, FILE *fp)
 	        "(± standard error over runs); p.loss = first - last, the plasticity "
 	        "loss\n",
 	        w, res->tasks);
+	if (scratch)
+		fprintf(fp,
+		        "gap: from-scratch accuracy minus the method's, same run and "
+		        "task, "
+		        "over the last %d tasks (the plasticity gap; per task in "
+		        "gap.csv)\n",
+		        w);
 }

@@ -157,6 +157,11 @@ enum pl_status rundir_write_results(const char *dir, const struct results *res,
 		st = results_write_summary(res, path, cause);
 		free(path);
 	}
+	if (st == PL_OK && (what & RUNDIR_FINAL) && results_scratch(res) >= 0) {
+		path = xasprintf("%s/gap.csv", dir);
+		st = results_write_gap(res, path, cause);
+		free(path);
+	}
 	if (st == PL_OK && (what & (RUNDIR_FINAL | RUNDIR_MATRIX)) &&
 	    res->p->accuracy_matrix) {
 		path = xasprintf("%s/accuracy_matrix.csv", dir);

@@ -48,13 +48,13 @@ static const struct {
         [COL_FIRST] = {"first", 7},          [COL_LAST] = {"last", 7},
         [COL_LOSS] = {"p.loss", 7},          [COL_MEAN] = {"mean", 7},
         [COL_SPS] = {"samples/s", 10},       [COL_METRIC] = {"metric", 12},
-        [COL_DIFF] = {"p.loss vs base", 15},
+        [COL_DIFF] = {"p.loss vs base", 15}, [COL_GAP] = {"gap", 7},
 };
 
 /* Plasticity loss and the mean summarize a run best, so they go last. */
 static const enum table_col drop_order[] = {
-        COL_SPS,    COL_METRIC, COL_TASKS, COL_RUNS, COL_DIFF,
-        COL_LATEST, COL_FIRST,  COL_LAST,  COL_MEAN, COL_LOSS,
+        COL_SPS,   COL_METRIC, COL_TASKS, COL_RUNS, COL_DIFF, COL_LATEST,
+        COL_FIRST, COL_LAST,   COL_GAP,   COL_MEAN, COL_LOSS,
 };
 
 const char *table_col_name(enum table_col c)
@@ -88,6 +88,8 @@ static double row_value(const struct table_row *r, enum table_col c)
 		return r->metric;
 	case COL_DIFF:
 		return r->diff_kind == 2 ? r->diff : NAN;
+	case COL_GAP:
+		return r->gap_kind == 2 ? r->gap : NAN;
 	default:
 		return NAN;
 	}
@@ -160,7 +162,8 @@ void table_best(const struct table_row *rows, int n, int best[COL_COUNT])
 
 			if (isnan(v) || ((c == COL_RUNS || c == COL_TASKS) && v <= 0))
 				continue;
-			if (best[c] < 0 || (c == COL_LOSS ? v < top : v > top)) {
+			if (best[c] < 0 ||
+			    (c == COL_LOSS || c == COL_GAP ? v < top : v > top)) {
 				best[c] = i;
 				top = v;
 			}
@@ -174,13 +177,14 @@ struct layout {
 	int method_w;
 };
 
-static void layout_compute(struct layout *lay, int width, int metric, int diff)
+static void layout_compute(struct layout *lay, int width, int metric, int diff, int gap)
 {
 	int used = 2 + METHOD_MIN, x;
 	int shown[COL_COUNT];
 
 	for (int c = COL_METHOD + 1; c < COL_COUNT; c++) {
-		shown[c] = (c != COL_METRIC || metric) && (c != COL_DIFF || diff);
+		shown[c] = (c != COL_METRIC || metric) && (c != COL_DIFF || diff) &&
+		           (c != COL_GAP || gap);
 		used += shown[c] ? 1 + cols[c].width : 0;
 	}
 	for (size_t d = 0; used > width && d < sizeof drop_order / sizeof *drop_order;
@@ -273,6 +277,8 @@ static void format_value(char *buf, size_t sz, const struct table_row *r,
 		snprintf(buf, sz, "%s%d", star, c == COL_RUNS ? r->runs : r->tasks);
 	else if (c == COL_DIFF && r->diff_kind == 1)
 		snprintf(buf, sz, "base");
+	else if (c == COL_GAP && r->gap_kind == 1)
+		snprintf(buf, sz, "scratch");
 	else if (isnan(v))
 		snprintf(buf, sz, "-");
 	else if (c == COL_SPS)
@@ -353,12 +359,14 @@ int table_render(const struct table_row *rows, int n, int width, enum table_col 
 		return n + 1;
 	}
 	{
-		int diff = 0;
+		int diff = 0, gap = 0;
 
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			diff |= rows[i].diff_kind != 0;
-		layout_compute(&lay, width, n > 0 && rows[0].metric_name[0] != '\0',
-		               diff);
+			gap |= rows[i].gap_kind != 0;
+		}
+		layout_compute(&lay, width, n > 0 && rows[0].metric_name[0] != '\0', diff,
+		               gap);
 	}
 	table_best(rows, n, best);
 	for (int i = 0; i <= n; i++) {

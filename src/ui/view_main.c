@@ -101,6 +101,10 @@ void fill_row(const struct ui *u, const struct results *res, int m, struct table
 	row->mean = s.mean;
 	row->sps = s.samples_per_s;
 	fill_diff(u, res, m, row);
+	if (results_scratch(res) >= 0) {
+		row->gap_kind = results_scratch(res) == m ? 1 : 2;
+		row->gap = s.gap_last;
+	}
 	if (u->table_metric > 0 && ui_metric(u->table_metric - 1) != NULL) {
 		snprintf(row->metric_name, sizeof(row->metric_name), "%s",
 		         ui_metric(u->table_metric - 1)->name);
