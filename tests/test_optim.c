@@ -59,6 +59,19 @@ static void fixture_free(struct fixture *f)
 	free(f->w0);
 }
 
+/* The cross-entropy of 3 logits z against label y; the softmax into p
+ * (if not NULL). */
+static double ref_xent(const double *z, int y, double *p)
+{
+	double max = fmax(fmax(z[0], z[1]), z[2]), sum = 0.0;
+
+	for (int c = 0; c < 3; c++)
+		sum += exp(z[c] - max);
+	for (int c = 0; p != NULL && c < 3; c++)
+		p[c] = exp(z[c] - max) / sum;
+	return log(sum) + max - z[y];
+}
+
 /* Reference loss and gradient in double, straight from the definitions. */
 static double ref_grad(const struct fixture *f, const double *w, double *g)
 {
@@ -82,16 +95,11 @@ static double ref_grad(const struct fixture *f, const double *w, double *g)
 			}
 	}
 	for (int b = 0; b < f->nb; b++) {
-		double max = act[NL][b][0], sum = 0.0;
+		double p[3];
 
-		for (int c = 1; c < 3; c++)
-			max = fmax(max, act[NL][b][c]);
+		loss += ref_xent(act[NL][b], f->y[b], p);
 		for (int c = 0; c < 3; c++)
-			sum += exp(act[NL][b][c] - max);
-		loss += log(sum) + max - act[NL][b][f->y[b]];
-		for (int c = 0; c < 3; c++)
-			delta[b][c] =
-			        (exp(act[NL][b][c] - max) / sum - (c == f->y[b])) / f->nb;
+			delta[b][c] = (p[c] - (c == f->y[b])) / f->nb;
 	}
 	for (int l = NL - 1; l >= 0; l--) {
 		const double *W = w + mlp_weight_offset(f->m, l);
@@ -424,6 +432,118 @@ static void test_cures(int nb)
 	fixture_free(&f);
 }
 
+/* The mean cross-entropy of f's batch at w (double) through a network with
+ * layer norm before each hidden ReLU, from the definition (torch.nn.LayerNorm:
+ * biased variance, eps 1e-5); gains and biases at the norm offsets of m. */
+static double ref_loss_ln(const struct fixture *f, const struct mlp *m, const double *w)
+{
+	double act[NL + 1][MAXB][8], loss = 0.0;
+
+	for (int b = 0; b < f->nb; b++)
+		for (int i = 0; i < 5; i++)
+			act[0][b][i] = f->x[b * 5 + i];
+	for (int l = 0; l < NL; l++) {
+		const double *W = w + mlp_weight_offset(m, l),
+		             *bias = w + mlp_bias_offset(m, l);
+		int n = sizes[l + 1];
+
+		for (int b = 0; b < f->nb; b++) {
+			double z[8], mean = 0.0, var = 0.0;
+
+			for (int o = 0; o < n; o++) {
+				z[o] = bias[o];
+				for (int i = 0; i < sizes[l]; i++)
+					z[o] += W[i * n + o] * act[l][b][i];
+				mean += z[o] / n;
+			}
+			for (int o = 0; o < n && l + 1 < NL; o++)
+				var += (z[o] - mean) * (z[o] - mean) / n;
+			for (int o = 0; o < n; o++) {
+				if (l + 1 < NL) {
+					const double *g = w + mlp_norm_offset(m, l + 1);
+
+					z[o] = g[o] * (z[o] - mean) / sqrt(var + 1e-5) +
+					       g[n + o];
+					z[o] = z[o] > 0 ? z[o] : 0;
+				}
+				act[l + 1][b][o] = z[o];
+			}
+		}
+	}
+	for (int b = 0; b < f->nb; b++)
+		loss += ref_xent(act[NL][b], f->y[b], NULL);
+	return loss / f->nb;
+}
+
+/* Layer norm: the gradient of every parameter (weights, biases, gains and
+ * the norm's biases) against central differences of the double reference,
+ * and an SGD step, on the generic path (the only one it takes). */
+static void test_layer_norm(int nb)
+{
+	struct fixture f;
+	struct mlp *m = mlp_new_norm(NL, sizes, MAXB, 1);
+	struct rng r;
+	size_t P = mlp_nparams(m);
+	double *w = xcalloc(P, sizeof(double)), worst = 0.0, scale = 0.0;
+	float *g = xalloc_floats(P), *w0 = xalloc_floats(P);
+	struct method cfg;
+	struct optim *o;
+	int ones = 1;
+
+	fixture_init(&f, 21, nb);
+	rng_seed(&r, 5, 0, 0);
+	mlp_init(m, &r);
+	for (int j = 0; j < sizes[1]; j++)
+		ones &= mlp_params(m)[mlp_norm_offset(m, 1) + (size_t)j] == 1.0f &&
+		        mlp_params(m)[mlp_norm_offset(m, 1) + (size_t)(sizes[1] + j)] ==
+		                0.0f;
+	/* Gains and biases away from 1 and 0, so their gradients count. */
+	for (int l = 1; l < NL; l++)
+		for (int j = 0; j < 2 * sizes[l]; j++)
+			mlp_params(m)[mlp_norm_offset(m, l) + (size_t)j] =
+			        (j < sizes[l] ? 1.0f : 0.0f) +
+			        0.3f * (rng_uniform(&r) - 0.5f);
+	memcpy(w0, mlp_params(m), P * sizeof(float));
+	for (size_t i = 0; i < P; i++)
+		w[i] = mlp_params(m)[i];
+	mlp_loss_grad(m, f.x, f.y, f.nb, g);
+	for (size_t i = 0; i < P; i++) {
+		double keep = w[i], up, down;
+
+		w[i] = keep + 1e-6;
+		up = ref_loss_ln(&f, m, w);
+		w[i] = keep - 1e-6;
+		down = ref_loss_ln(&f, m, w);
+		w[i] = keep;
+		worst = fmax(worst, fabs((up - down) / 2e-6 - g[i]));
+		scale = fmax(scale, fabs(g[i]));
+	}
+	ok(ones && worst < 1e-4 && scale > 1e-2,
+	   "layer norm, batch %d: gains start at 1 and biases at 0; every parameter's "
+	   "gradient matches central differences of the double reference (max diff %.2g "
+	   "of %.2g)",
+	   nb, worst, scale);
+	method_defaults(&cfg, OPTIM_SGD);
+	cfg.lr = 0.5;
+	cfg.layer_norm = 1;
+	o = optim_new(&cfg, P);
+	optim_step(o, m, f.x, f.y, f.nb);
+	worst = 0.0;
+	for (size_t i = 0; i < P; i++)
+		worst = fmax(worst, fabs(mlp_params(m)[i] - (w0[i] - 0.5 * g[i])));
+	ok(worst < 1e-6 && !optim_fused_batch(o, m, f.nb),
+	   "... and an sgd step moves it by -lr g (max diff %.2g), never on the "
+	   "small-batch "
+	   "path",
+	   worst);
+	optim_free(o);
+	free(w);
+	free(g);
+	free(w0);
+	mlp_free(m);
+	fixture_free(&f);
+}
+
 static void test_momentum(int nb)
 {
 	struct fixture f;
@@ -708,6 +828,8 @@ int main(void)
 			test_cures(batches[i]);
 		}
 	}
+	for (int i = 0; i < 3; i++)
+		test_layer_norm(batches[i]);
 	test_gnp_limit();
 	test_hvp(1);
 	test_hvp(16);
