@@ -143,7 +143,7 @@ T send-keys -t ui e
 ok_if "wait_for 'editing a copy of the opened preset: r trains it into a new run directory'" \
 	"e on an opened run edits a copy of its preset"
 ok_if "! screen | grep -q 'read-only view'" "... which is no longer read-only"
-for _ in $(seq 1 23); do T send-keys -t ui Down; done
+for _ in $(seq 1 24); do T send-keys -t ui Down; done
 T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 Enter Escape
 sleep 0.2
 T send-keys -t ui r
@@ -168,8 +168,8 @@ ok_if "[ \"\$(head -1 '$tmp/$exported/earlier.csv')\" = 'curve,method_index,meth
 T send-keys -t ui e
 T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 , 0 . 3 Enter
 # Down to method 3's rho: method 2's adaptive, momentum, weight_decay and its
-# 7 remedy switches, then method 3's optimizer and lr.
-for _ in $(seq 1 12); do T send-keys -t ui Down; done
+# 8 remedy switches, then method 3's optimizer and lr.
+for _ in $(seq 1 13); do T send-keys -t ui Down; done
 ok_if "wait_for 'method 3 +sam' && screen | grep -qE 'ρ \\(radius\\) +0.3 '" \
 	"rho=0.1,0.3 typed in the form makes method 2 two SAM methods"
 T send-keys -t ui Escape

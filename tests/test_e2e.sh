@@ -278,8 +278,8 @@ is "$(awk -F, '$1 >= 2 && $9 == 2 { print $12 }' "$tmp/exact/results.csv" | sort
 
 # The run directory describes itself: methods.csv has every key of every
 # method, by index.
-cures=sgd,0.9,0.999,1e-08,0,1,0,init,step,none,625,0.1,0,0.99,100,false
-is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,exact,momentum,weight_decay,base,beta1,beta2,eps,l2_init,shrink,perturb,perturb_dist,shrink_perturb_at,redo,redo_every,redo_tau,cbp_rate,cbp_decay,cbp_maturity,from_scratch
+cures=sgd,0.9,0.999,1e-08,0,1,0,init,step,none,625,0.1,0,0.99,100,false,false
+is "$(cat "$tmp/a/methods.csv")" "method_index,method,optimizer,lr,rho,adaptive,lambda,r,exact,momentum,weight_decay,base,beta1,beta2,eps,l2_init,shrink,perturb,perturb_dist,shrink_perturb_at,redo,redo_every,redo_tau,cbp_rate,cbp_decay,cbp_maturity,layer_norm,from_scratch
 0,sgd lr=0.05,sgd,0.05,,,,,,0,0,$cures
 1,sam lr=0.05 rho=0.05,sam,0.05,0.05,false,,,,0,0,$cures
 2,gnp lr=0.05 lambda=0.01 r=0.01,gnp,0.05,,,0.01,0.01,false,0,0,$cures" "methods.csv lists every method key by index"

@@ -954,9 +954,11 @@ static void test_cures_resume(const struct dataset *ds)
 	struct method *m = p.methods;
 
 	close(fd);
-	p.nmethods = 4;
-	for (int k = 0; k < 4; k++) {
-		method_defaults(&m[k], k == 1 ? OPTIM_SAM : OPTIM_SGD);
+	p.nmethods = 5;
+	for (int k = 0; k < 5; k++) {
+		method_defaults(&m[k], k == 1   ? OPTIM_SAM
+		                       : k == 4 ? OPTIM_GNP
+		                                : OPTIM_SGD);
 		m[k].lr = 0.05;
 	}
 	m[0].base = BASE_ADAM; /* adam, l2-init, s&p per step, redo per steps, cbp */
@@ -981,7 +983,11 @@ static void test_cures_resume(const struct dataset *ds)
 	m[3].cbp_rate = 0.05;
 	m[3].cbp_maturity = 3;
 	m[3].momentum = 0.9;
-	for (int k = 0; k < 4; k++) {
+	m[4].layer_norm = 1; /* gnp, layer norm + weight decay, redo per task */
+	m[4].weight_decay = 0.001;
+	m[4].redo = REDO_TASK;
+	m[4].redo_tau = 0.3;
+	for (int k = 0; k < 5; k++) {
 		struct task_result *whole[3], *res = xmalloc(task_result_size(&p));
 		float *w = train_all(&p, k, ds, NULL, NULL, whole);
 		struct run *a, *b;
@@ -1017,7 +1023,8 @@ static void test_cures_resume(const struct dataset *ds)
 		   : k == 1 ? "sam + momentum + s&p per task, normal noise + redo at "
 		              "task end"
 		   : k == 2 ? "from scratch, adam"
-		            : "cbp + momentum",
+		   : k == 3 ? "cbp + momentum"
+		            : "gnp + layer norm + weight decay + redo at task end",
 		   acted);
 		run_free(b);
 		free(res);

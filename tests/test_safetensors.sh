@@ -87,6 +87,7 @@ for py in python3 /usr/bin/python3; do
 	"$py" -c 'import torch' 2>/dev/null && pytorch=$py && break
 done
 if [ -n "$pytorch" ]; then
+	# With "ln", nn.LayerNorm between each Linear and its ReLU, from ln1.*, ln2.*.
 	cat >"$tmp/with_pytorch.py" <<'PY'
 import json, struct, sys, torch
 raw = open(sys.argv[1], "rb").read()
@@ -96,10 +97,15 @@ def tensor(name):
     t = head[name]; a, b = t["data_offsets"]
     dt = {"F32": torch.float32, "I32": torch.int32}[t["dtype"]]
     return torch.frombuffer(data[a:b], dtype=dt).reshape(t["shape"])
-net = torch.nn.Sequential(torch.nn.Linear(784, 16), torch.nn.ReLU(), torch.nn.Linear(16, 8),
-                          torch.nn.ReLU(), torch.nn.Linear(8, 10))
-net.load_state_dict({"%d.%s" % (2 * (int(k[2]) - 1), k.split(".")[1]): tensor(k)
-                     for k in head if k.startswith("fc")})
+L, N, R = torch.nn.Linear, torch.nn.LayerNorm, torch.nn.ReLU
+if sys.argv[3:] == ["ln"]:
+    net = torch.nn.Sequential(L(784, 16), N(16), R(), L(16, 8), N(8), R(), L(8, 10))
+    where = {"fc1": 0, "ln1": 1, "fc2": 3, "ln2": 4, "fc3": 6}
+else:
+    net = torch.nn.Sequential(L(784, 16), R(), L(16, 8), R(), L(8, 10))
+    where = {"fc1": 0, "fc2": 2, "fc3": 4}
+net.load_state_dict({"%d.%s" % (where[k.split(".")[0]], k.split(".")[1]): tensor(k)
+                     for k in head if k.split(".")[0] in where})
 img = open(sys.argv[2] + "/t10k-images-idx3-ubyte", "rb").read()[16:]
 lab = open(sys.argv[2] + "/t10k-labels-idx1-ubyte", "rb").read()[8:]
 x = torch.frombuffer(bytearray(img), dtype=torch.uint8).reshape(-1, 784).float() / 255
@@ -109,8 +115,14 @@ print("%.6f" % (net(x).argmax(1) == y).float().mean().item())
 PY
 	is "$("$pytorch" "$tmp/with_pytorch.py" "$tmp/run/weights/m0-r1-t3.safetensors" "$tmp/data")" "$want" \
 		"PyTorch (nn.Sequential, load_state_dict) gets the same accuracy"
+	"$PLASTICITY" run "$tmp/st.yaml" methods.0.layer_norm=true save_weights=last \
+		--out "$tmp/ln" --quiet >/dev/null 2>&1
+	want=$(awk -F, 'NR > 1 && $9 == 3 { print $11 }' "$tmp/ln/results.csv")
+	is "$("$pytorch" "$tmp/with_pytorch.py" "$tmp/ln/weights/m0-r1-t3.safetensors" "$tmp/data" ln)" "$want" \
+		"layer norm: PyTorch with nn.LayerNorm from ln1.*, ln2.* gets the run's accuracy too"
 else
 	echo "ok 4 # SKIP PyTorch is not installed"
-	tap_n=$((tap_n + 1))
+	echo "ok 5 # SKIP PyTorch is not installed"
+	tap_n=$((tap_n + 2))
 fi
 done_testing

@@ -341,7 +341,7 @@ T send-keys -t ui r
 ok_if "wait_long '^done: 12 tasks'" "a first grid"
 first=$(screen | sed -n 's/^ run directory: \(runs\/uiresume-[0-9-]*\) *$/\1/p')
 T send-keys -t ui e
-for _ in $(seq 1 23); do T send-keys -t ui Down; done
+for _ in $(seq 1 24); do T send-keys -t ui Down; done
 T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 Enter
 ok_if "wait_for 'ρ \\(radius\\) +0.1 '" "the form edits method 2's rho"
 T send-keys -t ui Escape

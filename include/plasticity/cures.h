@@ -31,8 +31,8 @@ extern const int ncures;
  * Give hidden unit j of hidden layer l (1 .. nlayers - 1, mlp_activation's
  * numbering) fresh incoming weights drawn as mlp_init draws them,
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), its bias so too (fresh_bias) or 0,
- * and zero outgoing weights; the optimizer state of all those weights is
- * zeroed.
+ * and zero outgoing weights; with layer norm, its gain 1 and bias 0. The
+ * optimizer state of all those parameters is zeroed.
  */
 void unit_reset(struct mlp *m, struct optim *o, int l, int j, struct rng *rng,
                 int fresh_bias);

@@ -26,6 +26,17 @@ struct mlp;
 
 /* sizes[0] inputs, sizes[1..nlayers-1] hidden widths, sizes[nlayers] outputs. */
 struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch);
+/*
+ * The same with norm: layer normalization before each hidden ReLU,
+ * h = relu(gain zhat + bias), zhat = (z - mean z) / sqrt(var z + 1e-5) over
+ * the layer's units (Ba et al. 2016; torch.nn.LayerNorm), with a gain
+ * (init 1) and a bias (init 0) per unit as parameters after every linear
+ * layer's: at mlp_norm_offset(m, l), sizes[l] gains then sizes[l] biases.
+ * The small-batch path and mlp_hvp do not take such a network.
+ */
+struct mlp *mlp_new_norm(int nlayers, const int *sizes, int max_batch, int norm);
+int mlp_norm(const struct mlp *m);
+size_t mlp_norm_offset(const struct mlp *m, int l);
 void mlp_free(struct mlp *m);
 
 size_t mlp_nparams(const struct mlp *m);

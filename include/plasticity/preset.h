@@ -48,6 +48,7 @@ struct method {
 	double cbp_rate, cbp_decay; /* continual backprop: replacement rate, eta */
 	int cbp_maturity;           /* ... steps before a unit may be replaced */
 	int from_scratch;           /* a fresh network (seed, task) at every task */
+	int layer_norm;             /* layer normalization before each hidden ReLU */
 	char origin[4];             /* "" ; "A", "B", ...: the run directory of a merged
 	                               view (rundir_merge), prefixed to the label */
 };

@@ -7,7 +7,9 @@
  * 8-byte aligned), then the data, little-endian. Tensors are fc1.weight,
  * fc1.bias, fc2.weight, ... in nn.Linear's layout (out_features x
  * in_features, F32), so nn.Sequential(Linear, ReLU, ..., Linear) loads them
- * with its own indices renamed; an optional "permutation" I32 tensor holds a
+ * with its own indices renamed; a network with layer norm also has ln1.weight,
+ * ln1.bias, ... (the gain and bias after hidden layer l, nn.LayerNorm's
+ * names); an optional "permutation" I32 tensor holds a
  * domain task's pixel permutation (input i of the network is pixel perm[i]).
  */
 #ifndef PLASTICITY_SAFETENSORS_H

@@ -70,6 +70,14 @@ void unit_reset(struct mlp *m, struct optim *o, int l, int j, struct rng *rng,
 	state_zero(o, win, nin, nout);
 	state_zero(o, bias, 1, 1);
 	state_zero(o, wout, (size_t)mlp_size(m, l + 1), 1);
+	if (mlp_norm(m)) {
+		/* Its layer norm's gain and bias as they start: 1 and 0. */
+		size_t g = mlp_norm_offset(m, l) + (size_t)j;
+
+		w[g] = 1.0f;
+		w[g + nout] = 0.0f;
+		state_zero(o, g, 2, nout);
+	}
 }
 
 void unit_mean_abs(struct mlp *m, const float *x, int n, double *a)

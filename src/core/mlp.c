@@ -18,11 +18,17 @@
 
 struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 {
+	return mlp_new_norm(nlayers, sizes, max_batch, 0);
+}
+
+struct mlp *mlp_new_norm(int nlayers, const int *sizes, int max_batch, int norm)
+{
 	struct mlp *m = xcalloc(1, sizeof(*m));
 	size_t off = 0;
 	int widest = 0;
 
 	m->nlayers = nlayers;
+	m->norm = norm;
 	m->max_batch = max_batch;
 	for (int i = 0; i <= nlayers; i++) {
 		m->sizes[i] = sizes[i];
@@ -35,6 +41,12 @@ struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 		m->boff[l] = off;
 		off += ((size_t)sizes[l + 1] + 15) & ~(size_t)15;
 	}
+	for (int l = 1; norm && l < nlayers; l++) {
+		m->goff[l] = off;
+		off += ((size_t)2 * sizes[l] + 15) & ~(size_t)15;
+		m->zhat[l] = xalloc_floats((size_t)max_batch * sizes[l]);
+		m->rstd[l] = xalloc_floats((size_t)max_batch);
+	}
 	m->nparams = off;
 	m->params = xalloc_floats(off);
 	for (int l = 1; l <= nlayers; l++)
@@ -42,7 +54,8 @@ struct mlp *mlp_new(int nlayers, const int *sizes, int max_batch)
 	m->probs = xalloc_floats((size_t)max_batch * sizes[nlayers]);
 	m->delta[0] = xalloc_floats((size_t)max_batch * widest);
 	m->delta[1] = xalloc_floats((size_t)max_batch * widest);
-	m->fused_batch = max_batch < MLP_FUSED_MAX ? max_batch : MLP_FUSED_MAX;
+	/* The small-batch path knows no layer norm: it never takes such a net. */
+	m->fused_batch = norm ? 0 : max_batch < MLP_FUSED_MAX ? max_batch : MLP_FUSED_MAX;
 	m->rows = xcalloc((size_t)widest, sizeof(int));
 	for (int l = 0; l < nlayers; l++) {
 		m->act2[l + 1] = xalloc_floats((size_t)m->fused_batch * sizes[l + 1]);
@@ -75,7 +88,21 @@ void mlp_free(struct mlp *m)
 	}
 	free(m->rdelta[0]);
 	free(m->rdelta[1]);
+	for (int l = 1; l < m->nlayers; l++) {
+		free(m->zhat[l]);
+		free(m->rstd[l]);
+	}
 	free(m);
+}
+
+int mlp_norm(const struct mlp *m)
+{
+	return m->norm;
+}
+
+size_t mlp_norm_offset(const struct mlp *m, int l)
+{
+	return m->goff[l];
 }
 
 size_t mlp_nparams(const struct mlp *m)
@@ -130,6 +157,10 @@ void mlp_init(struct mlp *m, struct rng *r)
 		for (int i = 0; i < m->sizes[l + 1]; i++)
 			b[i] = (2.0f * rng_uniform(r) - 1.0f) * bound;
 	}
+	/* Layer norm as torch.nn.LayerNorm starts: gain 1, bias 0. */
+	for (int l = 1; m->norm && l < m->nlayers; l++)
+		for (int j = 0; j < m->sizes[l]; j++)
+			m->params[m->goff[l] + (size_t)j] = 1.0f;
 }
 
 /* The number of rows of logits z (B, C) whose argmax is the label. */
@@ -148,6 +179,76 @@ static int count_correct(const float *z, const uint8_t *y, int B, int C)
 	return correct;
 }
 
+/*
+ * Layer normalization of hidden layer l's pre-activations z (B, n) in
+ * place (Ba et al. 2016, as torch.nn.LayerNorm with eps 1e-5):
+ * zhat = (z - mean) / sqrt(var + eps) over the layer's n units of each
+ * example, var the biased variance; z <- gain zhat + bias.
+ */
+static void norm_forward(struct mlp *m, int l, float *z, int B)
+{
+	int n = m->sizes[l];
+	const float *g = m->params + m->goff[l], *beta = g + n;
+
+	for (int b = 0; b < B; b++) {
+		float *zb = z + (size_t)b * n, *zh = m->zhat[l] + (size_t)b * n;
+		double mean = 0.0, var = 0.0;
+		float r;
+
+		for (int j = 0; j < n; j++)
+			mean += zb[j];
+		mean /= n;
+		for (int j = 0; j < n; j++)
+			var += (zb[j] - mean) * (zb[j] - mean);
+		r = (float)(1.0 / sqrt(var / n + 1e-5));
+		m->rstd[l][b] = r;
+		for (int j = 0; j < n; j++) {
+			zh[j] = (float)(zb[j] - mean) * r;
+			zb[j] = g[j] * zh[j] + beta[j];
+		}
+	}
+}
+
+/*
+ * Back through it: d (B, n) the gradient at gain zhat + bias becomes the
+ * gradient at z, (r/n)(n e - sum e - zhat sum e zhat) with e = gain d, per
+ * example; the gain's and bias's gradients, sum_b d zhat and sum_b d, are
+ * written to dg (2n), or applied as params += alpha grad when dg is NULL.
+ */
+static void norm_backward(struct mlp *m, int l, float *d, int B, float *dg, float alpha)
+{
+	int n = m->sizes[l];
+	float *g = m->params + m->goff[l], *acc = dg;
+
+	if (acc == NULL)
+		acc = xcalloc((size_t)2 * n, sizeof(float));
+	else
+		memset(acc, 0, (size_t)2 * n * sizeof(float));
+	for (int b = 0; b < B; b++) {
+		float *db = d + (size_t)b * n;
+		const float *zh = m->zhat[l] + (size_t)b * n;
+		double se = 0.0, sez = 0.0;
+		float r = m->rstd[l][b];
+
+		for (int j = 0; j < n; j++) {
+			float e = g[j] * db[j];
+
+			acc[j] += db[j] * zh[j];
+			acc[n + j] += db[j];
+			se += e;
+			sez += (double)e * zh[j];
+		}
+		for (int j = 0; j < n; j++)
+			db[j] = r * (g[j] * db[j] - (float)(se / n) -
+			             zh[j] * (float)(sez / n));
+	}
+	if (dg == NULL) {
+		for (int j = 0; j < 2 * n; j++)
+			g[j] += alpha * acc[j];
+		free(acc);
+	}
+}
+
 /* Forward pass of x (B, sizes[0]); leaves logits in act[nlayers]. */
 static void mlp_forward(struct mlp *m, const float *x, int B)
 {
@@ -158,6 +259,8 @@ static void mlp_forward(struct mlp *m, const float *x, int B)
 
 		linear_forward(out, in, m->params + m->woff[l], m->params + m->boff[l], B,
 		               m->sizes[l], m->sizes[l + 1]);
+		if (m->norm && l + 1 < m->nlayers)
+			norm_forward(m, l + 1, out, B);
 		if (l + 1 < m->nlayers)
 			relu_forward(out, B * m->sizes[l + 1]);
 		in = out;
@@ -192,6 +295,9 @@ static float loss_pass(struct mlp *m, const float *x, const uint8_t *y, int B,
 			                      m->sizes[l + 1], alpha);
 		if (din != NULL)
 			relu_backward(din, m->act[l], B * m->sizes[l]);
+		if (din != NULL && m->norm)
+			norm_backward(m, l, din, B, grad ? grad + m->goff[l] : NULL,
+			              alpha);
 		d = din;
 	}
 	return loss;
@@ -226,6 +332,8 @@ float mlp_hvp(struct mlp *m, const float *x, const uint8_t *y, int B, const floa
 	int L = m->nlayers, C = m->sizes[L], widest = 0;
 	float loss, *d, *rd;
 
+	if (m->norm)
+		abort(); /* not derived through layer norm: the preset refuses it */
 	if (m->rdelta[0] == NULL) {
 		for (int l = 0; l <= L; l++)
 			widest = m->sizes[l] > widest ? m->sizes[l] : widest;

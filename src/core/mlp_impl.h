@@ -39,6 +39,14 @@ struct mlp {
 	 * l >= 1; rdelta[2] as delta), allocated on its first call. */
 	float *ract[MLP_MAX_LAYERS + 1];
 	float *rdelta[2];
+	/* Layer normalization before each hidden ReLU (mlp_new_norm): its gain
+	 * and bias at goff[l] (sizes[l] each, then as many for the bias) for
+	 * hidden layer l, 0 < l < nlayers; the normalized pre-activations
+	 * zhat[l] (max_batch, sizes[l]) and each example's 1/sigma rstd[l]
+	 * (max_batch) kept from the forward pass. */
+	int norm;
+	size_t goff[MLP_MAX_LAYERS];
+	float *zhat[MLP_MAX_LAYERS], *rstd[MLP_MAX_LAYERS];
 };
 
 /* After a training pass's forward: when mlp_count_next asked for it, count

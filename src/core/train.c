@@ -117,7 +117,7 @@ enum pl_status run_new(struct run **out, const struct preset *p, int method,
 		sizes[n++] = p->hidden[i];
 	sizes[n] = task_stream_classes(r->tasks);
 	r->chunk = p->batch_size > EVAL_CHUNK ? p->batch_size : EVAL_CHUNK;
-	r->mlp = mlp_new(n, sizes, r->chunk);
+	r->mlp = mlp_new_norm(n, sizes, r->chunk, r->method->layer_norm);
 	r->optim = optim_new(r->method, mlp_nparams(r->mlp));
 	run_init_net(r, 0);
 	r->order = xmalloc((size_t)ds->train.n * sizeof(uint32_t));
@@ -465,6 +465,7 @@ static int ckpt_config(const struct run *r, double *v, const char **names)
 	PUT("cbp_maturity", m->cbp_maturity);
 	PUT("from_scratch", m->from_scratch);
 	PUT("probe_examples", p->probe_examples); /* ReDo scores on the probe set */
+	PUT("layer_norm", m->layer_norm);
 #undef PUT
 	return n;
 }

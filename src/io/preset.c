@@ -217,6 +217,13 @@ const struct schema_entry method_schema[] = {
         MKEY("cbp_maturity", SCHEMA_INT, 0, 100000000, NULL, "100", cbp_maturity,
              "Steps a unit lives before continual backprop may replace it (Dohare "
              "et al.: 100)."),
+        MKEY("layer_norm", SCHEMA_BOOL, 0, 0, NULL, "false", layer_norm,
+             "This method's network normalizes each hidden layer before its ReLU: "
+             "h = relu(gain zhat + bias), zhat = (z - mean z)/sqrt(var z + 1e-5) over "
+             "the layer's units (Ba et al. 2016, as torch.nn.LayerNorm), a gain "
+             "(init 1) and bias (init 0) per unit trained with the rest; with "
+             "weight_decay, Lyle et al. 2024's most robust remedy. Steps take the "
+             "generic path; not with exact GNP."),
         MKEY("from_scratch", SCHEMA_BOOL, 0, 0, NULL, "false", from_scratch,
              "The from-scratch baseline: before every task the network is "
              "initialized afresh from (seed, task) and every state zeroed, the same "
@@ -265,6 +272,7 @@ static const struct key_rule {
         {"cbp_rate", 0, NULL, "cbp", 1},
         {"cbp_decay", OPEN_MAX, NULL, "cbp", 0},
         {"cbp_maturity", 0, NULL, "cbp", 0},
+        {"layer_norm", 0, NULL, "norm", 1},
         {"from_scratch", 0, NULL, "scratch", 1},
 };
 
@@ -1170,6 +1178,13 @@ static char *check_methods(const struct preset *p, struct blame *b)
 			if ((msg = check_entry(e, &p->methods[i], label)) != NULL)
 				return msg;
 		}
+		if (p->methods[i].layer_norm && p->methods[i].optimizer == OPTIM_GNP &&
+		    p->methods[i].exact)
+			return xasprintf(
+			        "methods[%d].exact: not with layer_norm (the exact "
+			        "Hessian-vector product is not derived through "
+			        "it; the finite-difference form is)",
+			        i);
 		if (p->methods[i].base == BASE_ADAM && p->methods[i].momentum != 0)
 			return xasprintf(
 			        "methods[%d].momentum: not with base adam (beta1 "
@@ -1990,6 +2005,8 @@ void method_label(const struct method *m, char *buf, size_t len)
 		append(buf, len, &at, " redo=%g/%d", m->redo_tau, m->redo_every);
 	if (m->cbp_rate != 0)
 		append(buf, len, &at, " cbp=%g", m->cbp_rate);
+	if (m->layer_norm)
+		append(buf, len, &at, " ln");
 	if (m->from_scratch)
 		append(buf, len, &at, " scratch");
 }

@@ -71,6 +71,19 @@ static char *header(const struct mlp *m, const uint16_t *perm, const char *const
 		    (unsigned long long)(at + nb));
 		at += nb;
 	}
+	/* Layer norm after hidden layer l (fcl): lnl.weight, lnl.bias. */
+	for (int l = 1; mlp_norm(m) && l < mlp_nlayers(m); l++)
+		for (int k = 0; k < 2; k++) {
+			uint64_t n = (uint64_t)mlp_size(m, l) * 4;
+
+			cat(&h,
+			    ",\"ln%d.%s\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_"
+			    "offsets\":"
+			    "[%llu,%llu]}",
+			    l, k ? "bias" : "weight", mlp_size(m, l),
+			    (unsigned long long)at, (unsigned long long)(at + n));
+			at += n;
+		}
 	if (perm != NULL) {
 		cat(&h,
 		    ",\"permutation\":{\"dtype\":\"I32\",\"shape\":[%d],\"data_offsets\":"
@@ -115,6 +128,9 @@ static void emit(FILE *fp, const struct mlp *m, const uint16_t *perm,
 		}
 		fwrite(w + mlp_bias_offset(m, l), 4, (size_t)nout, fp);
 	}
+	/* Gains then biases, as the header lists them. */
+	for (int l = 1; mlp_norm(m) && l < mlp_nlayers(m); l++)
+		fwrite(w + mlp_norm_offset(m, l), 4, (size_t)2 * mlp_size(m, l), fp);
 	for (int i = 0; perm != NULL && i < IDX_PIXELS; i++) {
 		int32_t v = perm[i];
 
