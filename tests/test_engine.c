@@ -889,6 +889,95 @@ static void test_cbp_constructed(void)
 	mlp_free(m);
 }
 
+/* Shrink & perturb on a network of 784 -> 300 -> 10 (235,500 weights in
+ * its first layer): w' = p w exactly without noise; with it, (w' - p w) / s
+ * has the distribution asked for: U(-b, b), b = 1/sqrt(fan_in) (mean 0,
+ * variance b^2/3), or N(0, 1) (mean 0, variance 1, kurtosis 3); the task
+ * form leaves task 0 alone and draws anew for each task. */
+static void test_shrink_perturb(void)
+{
+	static const int sizes[] = {IDX_PIXELS, 300, 10};
+	struct mlp *m = mlp_new(2, sizes, 1);
+	size_t n = mlp_nparams(m), nw = (size_t)IDX_PIXELS * 300;
+	float *w0 = xalloc_floats(n), *w1 = xalloc_floats(n);
+	struct hook h = {.desc = &cure_shrink_perturb};
+	struct method cfg;
+	struct task_result res;
+	struct hook_ctx c = {.mlp = m, .seed = 3, .step = 1, .res = &res};
+	struct rng r;
+	int exact = 1;
+	double b = 1.0 / sqrt(IDX_PIXELS);
+
+	rng_seed(&r, 1, 0, 0);
+	mlp_init(m, &r);
+	memcpy(w0, mlp_params(m), n * sizeof(float));
+	method_defaults(&cfg, OPTIM_SGD);
+	cfg.shrink = 0.5;
+	h.arg = &cfg;
+	cure_shrink_perturb.after_step(&h, &c);
+	for (size_t i = 0; i < n; i++)
+		exact &= mlp_params(m)[i] == 0.5f * w0[i];
+	ok(exact, "shrink 0.5, perturb 0: every weight and bias halved exactly");
+	for (int normal = 0; normal < 2; normal++) {
+		double s1 = 0, s2 = 0, s4 = 0, lo = 1e9, hi = -1e9, mean, var;
+
+		memcpy(mlp_params(m), w0, n * sizeof(float));
+		cfg.shrink = 0.9;
+		cfg.perturb = 2.0;
+		cfg.perturb_dist = normal ? PERTURB_NORMAL : PERTURB_INIT;
+		cure_shrink_perturb.after_step(&h, &c);
+		for (size_t i = 0; i < nw; i++) {
+			double e = (mlp_params(m)[i] - 0.9 * w0[i]) / 2.0;
+
+			s1 += e;
+			s2 += e * e;
+			lo = fmin(lo, e);
+			hi = fmax(hi, e);
+		}
+		mean = s1 / nw;
+		var = s2 / nw - mean * mean;
+		for (size_t i = 0; i < nw; i++) {
+			double e = (mlp_params(m)[i] - 0.9 * w0[i]) / 2.0 - mean;
+
+			s4 += e * e * e * e;
+		}
+		if (!normal)
+			ok(lo >= -b * 1.0001 && hi <= b * 1.0001 && hi > 0.999 * b &&
+			           fabs(mean) < 0.01 * b &&
+			           fabs(var / (b * b / 3) - 1) < 0.01,
+			   "perturb_dist init: eps in [-b, b], b = 1/sqrt(784), mean "
+			   "%.2g b, "
+			   "variance %.4f b^2/3",
+			   mean / b, var / (b * b / 3));
+		else
+			ok(fabs(mean) < 0.01 && fabs(var - 1) < 0.01 &&
+			           fabs(s4 / nw / (var * var) - 3) < 0.05,
+			   "perturb_dist normal: eps has mean %.3f, variance %.4f, "
+			   "kurtosis "
+			   "%.3f (N(0, 1): 0, 1, 3)",
+			   mean, var, s4 / nw / (var * var));
+	}
+	memcpy(mlp_params(m), w0, n * sizeof(float));
+	cfg.shrink_perturb_at = CURE_AT_TASK;
+	c.task = 0;
+	cure_shrink_perturb.before_task(&h, &c);
+	cure_shrink_perturb.after_step(&h, &c);
+	exact = memcmp(mlp_params(m), w0, n * sizeof(float)) == 0;
+	c.task = 1;
+	cure_shrink_perturb.before_task(&h, &c);
+	memcpy(w1, mlp_params(m), n * sizeof(float));
+	memcpy(mlp_params(m), w0, n * sizeof(float));
+	c.task = 2;
+	cure_shrink_perturb.before_task(&h, &c);
+	ok(exact && memcmp(w1, w0, n * sizeof(float)) != 0 &&
+	           memcmp(w1, mlp_params(m), n * sizeof(float)) != 0,
+	   "shrink_perturb_at task: nothing before task 1 or after a step; before "
+	   "tasks 2 and 3, different noise");
+	free(w0);
+	free(w1);
+	mlp_free(m);
+}
+
 /* from_scratch: task t of the run equals a one-task run from the fresh
  * network (seed, t), written out here from the definitions: init, the
  * task's batch order, optimizer steps, the test set. */
@@ -1158,6 +1247,7 @@ int main(void)
 	test_neutral();
 	test_redo_constructed();
 	test_cbp_constructed();
+	test_shrink_perturb();
 	test_scratch(&ds);
 	test_cures_resume(&ds);
 	test_optim_table();
