@@ -99,6 +99,13 @@ static void usage(FILE *fp)
 	for (int o = 0; o < optim_count; o++)
 		fprintf(fp, "  %-4s %s\n", optim_descs[o]->name, optim_descs[o]->title);
 	fputs("  momentum and weight_decay apply to every optimizer's step.\n"
+	      "Remedies for plasticity loss, method keys for every optimizer (formulas "
+	      "below and\n"
+	      "in man plasticity, REMEDIES): base: adam, l2_init, shrink & perturb, "
+	      "redo,\n"
+	      "cbp_rate (continual backprop), layer_norm, and from_scratch, whose grid "
+	      "also\n"
+	      "reports each method's plasticity gap (gap.csv).\n"
 	      "\n",
 	      fp);
 	preset_schema_print(fp, 0);
