@@ -36,6 +36,14 @@ for f in accuracy comparison matrix-1 matrix-2 diag-dead diag-erank diag-sharpne
 done
 is "$(wc -l <"$tmp/out")" "$(ls "$tmp/run/figures" | wc -l)" "... one line per file, nothing else in the folder"
 ok_if "[ ! -e '$tmp/run/figures/diag-lambda_max.png' ]" "... and no figure for lambda_max, never measured"
+ok_if "[ ! -e '$tmp/run/figures/gap.png' ] && [ ! -e '$tmp/run/figures/diag-redo_reset.png' ]" \
+	"... nor for the plasticity gap or ReDo, with no from-scratch or ReDo method"
+# With a from-scratch method and ReDo: the gap figure and ReDo's counts.
+"$PLASTICITY" run "$tmp/p.yaml" methods.1.from_scratch=true methods.0.redo=task \
+	--out "$tmp/gaprun" --jobs 1 --quiet >/dev/null 2>&1
+"$PLASTICITY" plot "$tmp/gaprun" >"$tmp/out" 2>/dev/null
+ok_if "grep -qx '$tmp/gaprun/figures/gap.png' '$tmp/out' && grep -qx '$tmp/gaprun/figures/diag-redo_reset.png' '$tmp/out'" \
+	"a grid with a from-scratch method and ReDo: gap.png and diag-redo_reset.png"
 
 "$PLASTICITY" plot "$tmp/run" --format svg --out "$tmp/svg/fig" >"$tmp/out" 2>/dev/null
 is "$?" 0 "--format svg --out PREFIX exits 0"

@@ -38,7 +38,34 @@ struct chart {
 	double vmin, vmax;
 };
 
-static void chart_fill(struct chart *ch, const struct results *res,
+/* What a chart plots: run r's value of method m on task t into *v; 0 when
+ * the run has no such value (the task not finished, or diverged). */
+typedef int (*chart_value_fn)(const struct results *res, const struct result_column *col,
+                              int field, int m, int r, int t, double *v);
+
+/* Field field of column col. */
+static int column_value(const struct results *res, const struct result_column *col,
+                        int field, int m, int r, int t, double *v)
+{
+	const struct task_result *c = results_get(res, m, r, t);
+
+	if (c == NULL || c->diverged)
+		return 0;
+	*v = result_column_value(col, c, field);
+	return 1;
+}
+
+/* The plasticity gap (results_gap); col is the figure's description only. */
+static int gap_value(const struct results *res, const struct result_column *col,
+                     int field, int m, int r, int t, double *v)
+{
+	(void)col;
+	(void)field;
+	*v = results_gap(res, m, r, t);
+	return isfinite(*v);
+}
+
+static void chart_fill(struct chart *ch, const struct results *res, chart_value_fn value,
                        const struct result_column *col, int field)
 {
 	size_t n = (size_t)res->nmethods * (size_t)res->tasks;
@@ -58,10 +85,8 @@ static void chart_fill(struct chart *ch, const struct results *res,
 			int k = 0;
 
 			for (int r = 0; r < res->runs; r++) {
-				const struct task_result *c = results_get(res, m, r, t);
-
-				if (c != NULL && !c->diverged)
-					v[k++] = result_column_value(col, c, field);
+				if (value(res, col, field, m, r, t, &v[k]))
+					k++;
 				if (k > 0 && isfinite(v[k - 1])) {
 					ch->vmin = fmin(ch->vmin, v[k - 1]);
 					ch->vmax = fmax(ch->vmax, v[k - 1]);
@@ -246,7 +271,7 @@ enum pl_status plot_accuracy(const struct results *res, enum plot_format f,
 	struct chart ch;
 	enum pl_status st;
 
-	chart_fill(&ch, res, col, 0);
+	chart_fill(&ch, res, column_value, col, 0);
 	if (!chart_range(&ch, &lo, &hi)) {
 		chart_free(&ch);
 		return pl_fail(cause, PL_ERR_DATA,
@@ -304,8 +329,9 @@ enum pl_status plot_accuracy(const struct results *res, enum plot_format f,
 	return canvas_close(&cv, cause);
 }
 
-/* The diagnostic column col: one panel per field (layer), sharing the y-axis. */
-static enum pl_status plot_diag(const struct results *res,
+/* The diagnostic column col (its value as value gives it): one panel per
+ * field (layer), sharing the y-axis. */
+static enum pl_status plot_diag(const struct results *res, chart_value_fn value,
                                 const struct result_column *col, enum plot_format f,
                                 const char *path, int *drawn, char **cause)
 {
@@ -322,7 +348,7 @@ static enum pl_status plot_diag(const struct results *res,
 	int any = 0;
 
 	for (int i = 0; i < width; i++) {
-		chart_fill(&ch[i], res, col, i);
+		chart_fill(&ch[i], res, value, col, i);
 		any |= chart_range(&ch[i], &lo, &hi);
 	}
 	*drawn = any;
@@ -750,7 +776,29 @@ enum pl_status plot_all(const struct results *res, const struct plot_opts *o, in
 		snprintf(name, sizeof(name), "diag-%s", result_columns[k].name);
 		free(path);
 		path = figure_path(o, name);
-		st = plot_diag(res, &result_columns[k], o->format, path, &drawn, cause);
+		st = plot_diag(res, column_value, &result_columns[k], o->format, path,
+		               &drawn, cause);
+		if (st != PL_OK)
+			goto out;
+		if (drawn)
+			wrote(o, path, &n);
+	}
+	if (results_scratch(res) >= 0) {
+		/* Described as a column is, for the figure's title and note. */
+		static const struct result_column gap = {
+		        "plasticity gap",
+		        RCOL_DOUBLE,
+		        0,
+		        "%.4f",
+		        0,
+		        "From-scratch accuracy minus the method's, on the same run and "
+		        "task: how far the network carried from task to task falls short "
+		        "of a fresh one (0 for the from-scratch method itself; "
+		        "gap.csv)."};
+
+		free(path);
+		path = figure_path(o, "gap");
+		st = plot_diag(res, gap_value, &gap, o->format, path, &drawn, cause);
 		if (st != PL_OK)
 			goto out;
 		if (drawn)
