@@ -44,6 +44,17 @@ ok_if "[ ! -e '$tmp/run/figures/gap.png' ] && [ ! -e '$tmp/run/figures/diag-redo
 "$PLASTICITY" plot "$tmp/gaprun" >"$tmp/out" 2>/dev/null
 ok_if "grep -qx '$tmp/gaprun/figures/gap.png' '$tmp/out' && grep -qx '$tmp/gaprun/figures/diag-redo_reset.png' '$tmp/out'" \
 	"a grid with a from-scratch method and ReDo: gap.png and diag-redo_reset.png"
+# A results.csv from before the remedies' columns (redo_*, cbp_replaced) still
+# reads: they were not measured.
+cp -r "$tmp/gaprun" "$tmp/older" && rm -rf "$tmp/older/figures"
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(redo_|cbp_)/) drop[i] = 1 }
+	{ out = ""; for (i = 1; i <= NF; i++) if (!(i in drop)) out = out (out == "" ? "" : ",") $i; print out }' \
+	"$tmp/gaprun/results.csv" >"$tmp/older/results.csv"
+"$PLASTICITY" plot "$tmp/older" >"$tmp/out" 2>"$tmp/err"
+st=$?
+ok_if "[ $st -eq 0 ] && ! grep -q redo_reset '$tmp/older/results.csv' && grep -qx '$tmp/older/figures/gap.png' '$tmp/out' &&
+	! grep -q 'diag-redo' '$tmp/out'" \
+	"a results.csv without the remedies' columns (written before them) plots, with no ReDo figure"
 
 "$PLASTICITY" plot "$tmp/run" --format svg --out "$tmp/svg/fig" >"$tmp/out" 2>/dev/null
 is "$?" 0 "--format svg --out PREFIX exits 0"

@@ -40,6 +40,10 @@ enum rcol_kind {
 #define RCOL_KEY    4u  /* identifies the row: (method, run, task) */
 #define RCOL_DIAG   8u  /* a diagnostic: summary.csv gets its first/last-10% means */
 #define RCOL_UNIT   16u /* a fraction: read back only within [0, 1] */
+/* Added after results.csv files were first written (the remedies' counts): a
+ * file without the column reads as not measured (NAN), so older run
+ * directories still open, plot and compare. */
+#define RCOL_LATER 32u
 
 struct result_column {
 	const char *name;

@@ -80,16 +80,17 @@ const struct result_column result_columns[] = {
          "L: mean cross-entropy on the probe set after the task."},
         {"probe_acc", RCOL_DOUBLE, TR(probe_acc), "%.6f", RCOL_DIAG | RCOL_UNIT,
          "Accuracy on the probe set after the task."},
-        {"redo_reset", RCOL_DOUBLE, TR(redo_reset), "%.0f", RCOL_DIAG,
+        {"redo_reset", RCOL_DOUBLE, TR(redo_reset), "%.0f", RCOL_DIAG | RCOL_LATER,
          "ReDo (method key redo): hidden units reset during the task (empty without "
          "ReDo)."},
-        {"redo_revived", RCOL_DOUBLE, TR(redo_revived), "%.0f", RCOL_DIAG,
+        {"redo_revived", RCOL_DOUBLE, TR(redo_revived), "%.0f", RCOL_DIAG | RCOL_LATER,
          "ReDo: of those, the units whose score s_i was above redo_tau right after "
          "their reset, on the same probe set."},
-        {"redo_dormant", RCOL_DOUBLE, TR(redo_dormant), "%.6f", RCOL_DIAG | RCOL_UNIT,
+        {"redo_dormant", RCOL_DOUBLE, TR(redo_dormant), "%.6f",
+         RCOL_DIAG | RCOL_UNIT | RCOL_LATER,
          "ReDo: fraction of all hidden units with s_i <= redo_tau right after the "
          "task's last ReDo pass (units a reset left dormant, or made so)."},
-        {"cbp_replaced", RCOL_DOUBLE, TR(cbp_replaced), "%.0f", RCOL_DIAG,
+        {"cbp_replaced", RCOL_DOUBLE, TR(cbp_replaced), "%.0f", RCOL_DIAG | RCOL_LATER,
          "Continual backprop (method key cbp_rate): hidden units replaced during the "
          "task."},
         {"seconds", RCOL_DOUBLE, TR(seconds), "%.3f", RCOL_TIMING,

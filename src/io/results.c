@@ -549,7 +549,7 @@ static enum pl_status read_header(struct csv *in, const struct preset *p,
 				seen |= map[i].col == &result_columns[k] &&
 				        map[i].layer == l;
 			result_column_name(&result_columns[k], l, name, sizeof(name));
-			if (!seen)
+			if (!seen && !(result_columns[k].flags & RCOL_LATER))
 				return pl_fail(cause, PL_ERR_DATA,
 				               "%s:1: column '%s' is missing", in->path,
 				               name);
@@ -635,6 +635,7 @@ enum pl_status results_read_csv(struct results *res, const char *path, char **ca
 	if (st == PL_OK) {
 		map = xcalloc((size_t)width + 1, sizeof(*map));
 		st = read_header(&in, res->p, map, cause);
+		width = in.nf; /* fewer when it predates a RCOL_LATER column */
 	}
 	while (st == PL_OK && csv_next(&in)) {
 		int key[3] = {-1, -1, -1};
@@ -646,6 +647,11 @@ enum pl_status results_read_csv(struct results *res, const char *path, char **ca
 			break;
 		}
 		memset(c, 0, res->cell_size);
+		/* What the file does not have was not measured. */
+		for (size_t k = 0; k < result_columns_len; k++)
+			if ((result_columns[k].flags & RCOL_LATER) &&
+			    result_columns[k].kind == RCOL_DOUBLE)
+				*(double *)((char *)c + result_columns[k].offset) = NAN;
 		st = read_fields(&in, map, c, key, cause);
 		if (st == PL_OK)
 			st = check_row(&in, map, res, c, key, cause);
