@@ -8,7 +8,10 @@ set -u
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-compare.XXXXXX")
 sock="plasticity-cmp-$$"
 . "${SRCDIR:-.}/tests/tmux.sh"
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+# Only this shell cleans up: a background job killed between its fork and
+# its exec (a kill right after a start) would otherwise run this trap
+# in the child, deleting $tmp under the rest of the test.
+trap 'if [ "$BASHPID" = "$$" ]; then T kill-server 2>/dev/null; rm -rf "$tmp"; fi' EXIT
 "$GEN_IDX" "$tmp/data" --train 600 --test 200 >/dev/null
 export PLASTICITY_DATA="$tmp/data"
 cat >"$tmp/c.yaml" <<'YAML'
@@ -167,9 +170,14 @@ ok_if "[ \"\$(head -1 '$tmp/$exported/earlier.csv')\" = 'curve,method_index,meth
 # method 2's rho from the edit above).
 T send-keys -t ui e
 T send-keys -t ui Enter BSpace BSpace BSpace BSpace BSpace 0 . 1 , 0 . 3 Enter
-# Down to method 3's rho: method 2's adaptive, momentum, weight_decay and its
-# 8 remedy switches, then method 3's optimizer and lr.
-for _ in $(seq 1 13); do T send-keys -t ui Down; done
+# Down, as a person would, until method 3 and its rho are on the screen
+# (method 2's adaptive, momentum, weight_decay and 8 remedy switches, then
+# method 3's optimizer and lr: 13 rows), each key once the last is drawn.
+for _ in $(seq 1 20); do
+	screen | grep -qE 'method 3 +sam' && screen | grep -qE 'ρ \(radius\) +0.3 ' && break
+	T send-keys -t ui Down
+	sleep 0.1
+done
 ok_if "wait_for 'method 3 +sam' && screen | grep -qE 'ρ \\(radius\\) +0.3 '" \
 	"rho=0.1,0.3 typed in the form makes method 2 two SAM methods"
 T send-keys -t ui Escape

@@ -6,7 +6,10 @@ set -u
 . "${SRCDIR:-.}/tests/tap.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-e2e.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# Only this shell cleans up: a background job killed between its fork and
+# its exec (a kill right after a start) would otherwise run this trap
+# in the child, deleting $tmp under the rest of the test.
+trap 'if [ "$BASHPID" = "$$" ]; then rm -rf "$tmp"; fi' EXIT
 "$GEN_IDX" "$tmp/data" --train 600 --test 200 >/dev/null
 export PLASTICITY_DATA="$tmp/data"
 cat > "$tmp/small.yaml" <<'YAML'

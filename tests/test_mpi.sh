@@ -16,7 +16,10 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-mpi.XXXXXX")
 sock="plasticity-mpi-$$"
 . "${SRCDIR:-.}/tests/tmux.sh"
-trap 'T kill-server 2>/dev/null; pkill -KILL -f "$tmp/" 2>/dev/null; rm -rf "$tmp"' EXIT
+# Only this shell cleans up: a background job killed between its fork and
+# its exec (a kill right after a start) would otherwise run this trap
+# in the child, deleting $tmp under the rest of the test.
+trap 'if [ "$BASHPID" = "$$" ]; then T kill-server 2>/dev/null; pkill -KILL -f "$tmp/" 2>/dev/null; rm -rf "$tmp"; fi' EXIT
 "$GEN_IDX" "$tmp/data" --train 600 --test 200 >/dev/null
 "$GEN_IDX" "$tmp/other" --train 601 --test 200 >/dev/null
 export PLASTICITY_DATA="$tmp/data"

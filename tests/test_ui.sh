@@ -12,7 +12,10 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plasticity-ui.XXXXXX")
 sock="plasticity-test-$$"
 . "${SRCDIR:-.}/tests/tmux.sh"
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+# Only this shell cleans up: a background job killed between its fork and
+# its exec (a kill right after a start) would otherwise run this trap
+# in the child, deleting $tmp under the rest of the test.
+trap 'if [ "$BASHPID" = "$$" ]; then T kill-server 2>/dev/null; rm -rf "$tmp"; fi' EXIT
 "$GEN_IDX" "$tmp/data" --train 3000 --test 500 >/dev/null
 cp -r "$SRCDIR/themes" "$tmp/themes" # as when run from the source tree
 cat >"$tmp/ui.yaml" <<'YAML'
