@@ -48,14 +48,21 @@ struct run {
 	long online_correct;    /* this task: examples right before their step */
 	unsigned probe_metrics; /* PROBE_* asked for by the preset */
 	struct probe *probe;    /* NULL without diagnostics */
-	float *probe_x;         /* (probe_examples, IDX_PIXELS) */
-	uint8_t *probe_y;       /* (probe_examples) */
+	float *probe_x;         /* (probe_examples, IDX_PIXELS) the task's probe set, */
+	uint8_t *probe_y;       /* gathered at its start; NULL when neither the
+	                           diagnostics nor a hook (ReDo) reads it */
 	float *init;            /* (nparams) the initial parameters, for dist_init */
 	struct hook hooks[RUN_MAX_HOOKS];
 	int nhooks;
-	float *hook_x;   /* (probe_examples, IDX_PIXELS) the task's probe set, for */
-	uint8_t *hook_y; /* hooks that read it (ReDo); NULL when none does */
 };
+
+static void probe_set_alloc(struct run *r)
+{
+	if (r->probe_x != NULL)
+		return;
+	r->probe_x = xalloc_floats((size_t)r->p->probe_examples * IDX_PIXELS);
+	r->probe_y = xmalloc((size_t)r->p->probe_examples);
+}
 
 /* The probe workspace, when the preset asks for diagnostics. */
 static void probe_setup(struct run *r)
@@ -68,8 +75,7 @@ static void probe_setup(struct run *r)
 	if (r->probe_metrics == 0 && r->p->hessian_every == 0)
 		return;
 	r->probe = probe_new(r->mlp, r->p->probe_examples);
-	r->probe_x = xalloc_floats((size_t)r->p->probe_examples * IDX_PIXELS);
-	r->probe_y = xmalloc((size_t)r->p->probe_examples);
+	probe_set_alloc(r);
 	r->init = xalloc_floats(mlp_nparams(r->mlp));
 	memcpy(r->init, mlp_params(r->mlp), mlp_nparams(r->mlp) * sizeof(float));
 }
@@ -147,10 +153,8 @@ void run_add_hook(struct run *r, const struct hook_desc *d, const void *arg)
 	*h = (struct hook){.desc = d, .arg = arg};
 	if (d->init != NULL)
 		d->init(h, r->mlp);
-	if (d->probe && r->hook_x == NULL) {
-		r->hook_x = xalloc_floats((size_t)r->p->probe_examples * IDX_PIXELS);
-		r->hook_y = xmalloc((size_t)r->p->probe_examples);
-	}
+	if (d->probe)
+		probe_set_alloc(r);
 }
 
 void run_free(struct run *r)
@@ -163,8 +167,6 @@ void run_free(struct run *r)
 	free(r->probe_x);
 	free(r->probe_y);
 	free(r->init);
-	free(r->hook_x);
-	free(r->hook_y);
 	mlp_free(r->mlp);
 	optim_free(r->optim);
 	task_stream_free(r->tasks);
@@ -224,9 +226,9 @@ static int probe_count(const struct preset *p, const struct task *task)
 }
 
 /* Diagnostics after training on task (probe.h), into res; NAN when not
- * measured. The probe set is the task's first probe_examples training
- * examples in dataset order; the Hessian ones only every hessian_every
- * tasks. Untimed: it is not training. */
+ * measured. The probe set (gathered at the task's start) is the task's first
+ * probe_examples training examples in dataset order; the Hessian ones only every
+ * hessian_every tasks. Untimed: it is not training. */
 static void run_probe(struct run *r, const struct task *task, int diverged,
                       struct task_result *res)
 {
@@ -248,7 +250,6 @@ static void run_probe(struct run *r, const struct task *task, int diverged,
 	if (r->probe == NULL || diverged || cfg.metrics == 0) {
 		probe_result_nan(&out);
 	} else {
-		task_gather(task, &r->ds->train, task->train, n, r->probe_x, r->probe_y);
 		probe_run(r->probe, r->mlp, r->probe_x, r->probe_y, n, r->init, &cfg,
 		          &out);
 	}
@@ -327,7 +328,7 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	                      .seed = r->seed,
 	                      .step = r->steps,
 	                      .task = r->done,
-	                      .probe_x = r->hook_x,
+	                      .probe_x = r->probe_x,
 	                      .res = res};
 
 	memset(res, 0, task_result_size(r->p));
@@ -339,10 +340,10 @@ enum pl_status run_next_task(struct run *r, struct task_result *res,
 	res->digit_b = task->digit_b;
 	if (r->method->from_scratch && r->done > 0)
 		run_init_net(r, r->done);
-	if (r->hook_x != NULL) {
+	if (r->probe_x != NULL) {
 		hc.nprobe = probe_count(r->p, task);
-		task_gather(task, &r->ds->train, task->train, hc.nprobe, r->hook_x,
-		            r->hook_y);
+		task_gather(task, &r->ds->train, task->train, hc.nprobe, r->probe_x,
+		            r->probe_y);
 	}
 	for (int h = 0; h < r->nhooks; h++)
 		if (r->hooks[h].desc->before_task != NULL)
