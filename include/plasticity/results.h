@@ -54,11 +54,10 @@ int results_run_collapsed(const struct results *res, int method, int run);
  * the from-scratch method's test accuracy minus method m's, where both
  * finished it without diverging (else NAN). The from-scratch method is the
  * grid's first with from_scratch; results_scratch gives its index, -1 when
- * there is none. The mean over runs of task t: results_gap_task.
+ * there is none.
  */
 int results_scratch(const struct results *res);
 double results_gap(const struct results *res, int m, int run, int task);
-double results_gap_task(const struct results *res, int m, int task, int *nruns);
 /* gap.csv: per method and task, the gap's mean and standard error over
  * runs; written only for a grid with a from-scratch method. */
 enum pl_status results_write_gap(const struct results *res, const char *path,

@@ -329,24 +329,6 @@ void results_summarize(const struct results *res, int method, struct method_summ
 	free(gap_last);
 }
 
-double results_gap_task(const struct results *res, int m, int task, int *nruns)
-{
-	double sum = 0.0;
-	int n = 0;
-
-	for (int r = 0; r < res->runs; r++) {
-		double g = results_gap(res, m, r, task);
-
-		if (isfinite(g)) {
-			sum += g;
-			n++;
-		}
-	}
-	if (nruns != NULL)
-		*nruns = n;
-	return n ? sum / n : NAN;
-}
-
 /* A number for a CSV cell: empty when not a finite value. */
 static void csv_num(FILE *fp, double v, const char *fmt)
 {
@@ -870,21 +852,22 @@ enum pl_status results_write_gap(const struct results *res, const char *path,
 
 	if (st != PL_OK)
 		return st;
+	double *g = xcalloc((size_t)res->runs, sizeof(double));
+
 	fputs("method_index,method,task,gap,gap_se,runs\n", af.fp);
 	for (int m = 0; m < res->nmethods; m++)
 		for (int t = 0; t < res->tasks; t++) {
-			double mean, se, *g;
+			double mean, se;
 			char label[160];
-			int n;
+			int n = 0;
 
-			results_gap_task(res, m, t, &n);
+			for (int r = 0; r < res->runs; r++) {
+				g[r] = results_gap(res, m, r, t);
+				n += isfinite(g[r]) != 0;
+			}
 			if (n == 0)
 				continue;
-			g = xcalloc((size_t)res->runs, sizeof(double));
-			for (int r = 0; r < res->runs; r++)
-				g[r] = results_gap(res, m, r, t);
 			mean_se(g, res->runs, &mean, &se);
-			free(g);
 			method_label(&res->p->methods[m], label, sizeof(label));
 			/* Labels hold no comma, as in results.csv. */
 			fprintf(af.fp, "%d,%s,%d", m, label, t + 1);
@@ -892,6 +875,7 @@ enum pl_status results_write_gap(const struct results *res, const char *path,
 			csv_num(af.fp, se, "%.6f");
 			fprintf(af.fp, ",%d\n", n);
 		}
+	free(g);
 	return atomic_commit(&af, cause);
 }
 
